@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+// Every environment variable postdate reads, in one place. Apps parse process.env once at start
+// (loadConfig) and thread the typed result down; libraries never read the environment.
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL');
+const redisUrl = z
+  .string()
+  .url()
+  .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
+const smtpUrl = z
+  .string()
+  .url()
+  .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL');
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const hostname = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+$/, 'must be a domain name such as mail.example.com');
+
+export const sharedEnvSchema = z.object({
+  DATABASE_URL: postgresUrl,
+  REDIS_URL: redisUrl,
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** BullMQ key prefix; the braces are a Redis Cluster hash tag so every queue key lands in one slot. */
+  QUEUE_PREFIX: z.string().min(1).default('{postdate}'),
+  /** Emails due further ahead than this are kept out of Redis; the sweeper promotes them later. */
+  ENQUEUE_HORIZON_SECONDS: positiveInt.default(3600),
+});
+
+export const apiEnvSchema = sharedEnvSchema.extend({
+  PORT: port.default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+  MAX_RECIPIENTS: positiveInt.default(100),
+  MAX_SCHEDULE_DAYS: positiveInt.default(365),
+  MAX_BATCH_SIZE: positiveInt.default(1000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  ADMIN_USER: z.string().min(1).optional(),
+  ADMIN_PASSWORD: z.string().min(8).optional(),
+  ADMIN_READ_ONLY: booleanFlag.default(false),
+  /** When set, /metrics is served on this port only (not on PORT). */
+  METRICS_PORT: port.optional(),
+  SHUTDOWN_GRACE_SECONDS: positiveInt.default(10),
+});
+
+export const workerEnvSchema = sharedEnvSchema.extend({
+  SMTP_URL: smtpUrl,
+  MAIL_DOMAIN: hostname,
+  WORKER_CONCURRENCY: positiveInt.default(10),
+  WORKER_ID: z.string().min(1).optional(),
+  /** Port of the worker's own /healthz, /readyz and /metrics server; 0 picks a free port. */
+  METRICS_PORT: port.default(9464),
+  SMTP_POOL_SIZE: positiveInt.default(5),
+  SMTP_TIMEOUT_MS: positiveInt.default(30_000),
+  /** How long a claim is valid; must exceed the SMTP timeouts so a live send never loses its lease. */
+  LEASE_SECONDS: positiveInt.default(120),
+  MAX_ATTEMPTS: positiveInt.default(8),
+  RETRY_BASE_SECONDS: positiveInt.default(30),
+  RETRY_MAX_SECONDS: positiveInt.default(3600),
+  SWEEP_INTERVAL_MS: positiveInt.default(5000),
+  /** A scheduled email this late with no delivery is assumed to have lost its job and is re-enqueued. */
+  SWEEP_GRACE_MS: positiveInt.default(30_000),
+  SWEEP_BATCH_SIZE: positiveInt.default(500),
+  /** What to do with an email whose worker died mid-send: re-send (same Message-ID) or fail it. */
+  LEASE_RECOVERY: z.enum(['at-least-once', 'at-most-once']).default('at-least-once'),
+  SHUTDOWN_GRACE_SECONDS: positiveInt.default(30),
+});
+
+export type SharedEnv = z.infer<typeof sharedEnvSchema>;
+export type ApiEnv = z.infer<typeof apiEnvSchema>;
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -1,0 +1,20 @@
+import type { ApiEnv } from '@postdate/config';
+import type { Database } from '@postdate/db/client';
+import type { EnqueueDeliveries } from '@postdate/domain';
+import type { Logger } from '@postdate/observability';
+import type { DeliveryQueue, SweepQueue } from '@postdate/queue';
+import type { Redis } from 'ioredis';
+import type { ApiMetrics } from './api-metrics';
+
+/** What the HTTP layer is given to work with; built once in main (or by a test). */
+export interface ApiContext {
+  config: ApiEnv;
+  db: Database;
+  redis: Redis;
+  deliveryQueue: DeliveryQueue;
+  sweepQueue: SweepQueue;
+  enqueue: EnqueueDeliveries;
+  log: Logger;
+  metrics: ApiMetrics;
+  isShuttingDown: () => boolean;
+}

@@ -1,0 +1,27 @@
+import express, { type Express } from 'express';
+import type { ApiContext } from './api-context';
+import { authenticate } from './middleware/authenticate';
+import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { requestLogging } from './middleware/request-logging';
+import { emailRoutes } from './routes/emails';
+import { healthRoutes } from './routes/health';
+
+/** The HTTP surface. Thin by design: parse, authenticate, call the domain, render. */
+export function createApp(ctx: ApiContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestLogging(ctx.log, ctx.metrics));
+  app.use(healthRoutes(ctx));
+  if (ctx.config.METRICS_PORT === undefined) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+    });
+  }
+  app.use(express.json({ limit: ctx.config.BODY_LIMIT_BYTES, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use('/v1', authenticate(ctx.db));
+  app.use('/v1/emails', emailRoutes(ctx));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

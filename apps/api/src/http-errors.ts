@@ -1,0 +1,54 @@
+import { DomainError, type DomainErrorCode } from '@postdate/domain';
+
+/** The one place a domain outcome becomes an HTTP status. */
+const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
+  not_found: 404,
+  conflict: 409,
+  validation_failed: 400,
+  idempotency_mismatch: 422,
+  quota_exceeded: 429,
+  unauthorized: 401,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** An HTTP-only failure (payload too large, rate limited…) with the same JSON shape as domain errors. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+}
+
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof DomainError) {
+    return new HttpError(STATUS_BY_CODE[error.code], error.code, error.message, error.details);
+  }
+  const parserError = error as BodyParserError;
+  switch (parserError?.type) {
+    case 'entity.parse.failed':
+      return new HttpError(400, 'malformed_json', 'request body is not valid JSON');
+    case 'entity.too.large':
+      return new HttpError(413, 'payload_too_large', 'request body is larger than the limit');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpError(415, 'unsupported_encoding', parserError.message ?? 'unsupported body encoding');
+    case 'request.aborted':
+      return new HttpError(400, 'request_aborted', 'request was aborted');
+  }
+  return new HttpError(500, 'internal_error', 'internal error');
+}

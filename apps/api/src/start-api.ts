@@ -1,0 +1,74 @@
+import { createServer, type Server } from 'node:http';
+import type { ApiEnv } from '@postdate/config';
+import { connectDatabase } from '@postdate/db/client';
+import { startProbeServer, type Logger } from '@postdate/observability';
+import { createDeliveryQueue, createRedisConnection, createSweepQueue, enqueueDeliveries } from '@postdate/queue';
+import type { ApiContext } from './api-context';
+import { createApiMetrics } from './api-metrics';
+import { createApp } from './create-app';
+
+export interface RunningApi {
+  port: number;
+  context: ApiContext;
+  /** Stops accepting connections, lets in-flight requests finish, then closes pools. */
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+export async function startApi(config: ApiEnv, log: Logger): Promise<RunningApi> {
+  const db = connectDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+  const redis = createRedisConnection(config.REDIS_URL, 'producer');
+  redis.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
+  const deliveryQueue = createDeliveryQueue(redis, config.QUEUE_PREFIX);
+  const sweepQueue = createSweepQueue(redis, config.QUEUE_PREFIX);
+  let shuttingDown = false;
+  const context: ApiContext = {
+    config, db, redis, deliveryQueue, sweepQueue, log,
+    enqueue: (targets) => enqueueDeliveries(deliveryQueue, targets),
+    metrics: createApiMetrics(),
+    isShuttingDown: () => shuttingDown,
+  };
+  const server = createServer(createApp(context));
+  const port = await listen(server, config.PORT, config.HOST);
+  // With METRICS_PORT set, /metrics is served only there (e.g. bound to a cluster-internal port).
+  const metricsServer =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : await startProbeServer({
+          port: config.METRICS_PORT,
+          host: config.HOST,
+          registry: context.metrics.registry,
+          isShuttingDown: () => shuttingDown,
+          checks: { postgres: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+        });
+  log.info({ port, metricsPort: config.METRICS_PORT }, 'api listening');
+  return {
+    port,
+    context,
+    async stop() {
+      shuttingDown = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, config.SHUTDOWN_GRACE_SECONDS * 1000).unref();
+      });
+      metricsServer?.close();
+      await Promise.all([deliveryQueue.close(), sweepQueue.close()]);
+      await db.$disconnect();
+      redis.disconnect();
+      log.info('api stopped');
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { sweepDueEmails, type SweepContext, type SweepReport } from '@postdate/domain';
+import type { Logger } from '@postdate/observability';
+import type { WorkerMetrics } from './worker-metrics';
+
+export function createSweepProcessor(ctx: SweepContext, log: Logger, metrics: WorkerMetrics) {
+  return async (): Promise<SweepReport> => {
+    const report = await sweepDueEmails(ctx);
+    metrics.sweeps.inc({ action: 'leases_recovered' }, report.leasesRecovered);
+    metrics.sweeps.inc({ action: 'leases_failed' }, report.leasesFailed);
+    metrics.sweeps.inc({ action: 'promoted' }, report.promoted);
+    metrics.sweeps.inc({ action: 're_enqueued' }, report.reEnqueued);
+    if (report.leasesRecovered + report.leasesFailed + report.promoted + report.reEnqueued > 0) {
+      log.info(report, 'sweep pass');
+    }
+    return report;
+  };
+}

@@ -1,0 +1,123 @@
+import { hostname } from 'node:os';
+import { Worker } from 'bullmq';
+import type { WorkerEnv } from '@postdate/config';
+import { connectDatabase } from '@postdate/db/client';
+import type { DeliveryContext, DeliveryPolicy, SweepContext } from '@postdate/domain';
+import type { MailTransport } from '@postdate/mail';
+import { createSmtpTransport } from '@postdate/mail/smtp';
+import { startProbeServer, type Logger } from '@postdate/observability';
+import {
+  DELIVERY_QUEUE,
+  SWEEP_QUEUE,
+  createDeliveryQueue,
+  createRedisConnection,
+  createSweepQueue,
+  enqueueDeliveries,
+  ensureSweepScheduler,
+  reEnqueueDeliveries,
+} from '@postdate/queue';
+import { createDeliveryProcessor } from './process-delivery';
+import { createSweepProcessor } from './process-sweep';
+import { createWorkerMetrics } from './worker-metrics';
+
+export interface RunningWorker {
+  /** Stops taking jobs, lets in-flight sends finish within the grace period, then closes everything. */
+  stop(): Promise<void>;
+  probePort: number;
+}
+
+export async function startWorker(config: WorkerEnv, log: Logger, transport?: MailTransport): Promise<RunningWorker> {
+  const workerId = config.WORKER_ID ?? `${hostname()}-${process.pid}`;
+  const metrics = createWorkerMetrics();
+  const db = connectDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+  const redis = createRedisConnection(config.REDIS_URL, 'worker');
+  const mail = transport ?? createSmtpTransport({ url: config.SMTP_URL, poolSize: config.SMTP_POOL_SIZE, timeoutMs: config.SMTP_TIMEOUT_MS });
+  const deliveryQueue = createDeliveryQueue(redis, config.QUEUE_PREFIX);
+  const sweepQueue = createSweepQueue(redis, config.QUEUE_PREFIX);
+  const enqueue = (targets: Parameters<typeof enqueueDeliveries>[1]) => enqueueDeliveries(deliveryQueue, targets);
+
+  const policy: DeliveryPolicy = {
+    leaseSeconds: config.LEASE_SECONDS,
+    maxAttempts: config.MAX_ATTEMPTS,
+    retryBaseSeconds: config.RETRY_BASE_SECONDS,
+    retryMaxSeconds: config.RETRY_MAX_SECONDS,
+    leaseRecovery: config.LEASE_RECOVERY,
+  };
+  const deliveryCtx: DeliveryContext = {
+    db, transport: mail, enqueue, policy, workerId, mailDomain: config.MAIL_DOMAIN, horizonSeconds: config.ENQUEUE_HORIZON_SECONDS,
+  };
+  const sweepCtx: SweepContext = {
+    db, enqueue, reEnqueue: (targets) => reEnqueueDeliveries(deliveryQueue, targets), policy,
+    horizonSeconds: config.ENQUEUE_HORIZON_SECONDS, graceMs: config.SWEEP_GRACE_MS, batchSize: config.SWEEP_BATCH_SIZE,
+  };
+
+  const workerLog = log.child({ workerId });
+  const deliveries = new Worker(DELIVERY_QUEUE, createDeliveryProcessor(deliveryCtx, workerLog, metrics), {
+    connection: createRedisConnection(config.REDIS_URL, 'worker'),
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    // A BullMQ stall re-runs a job; harmless here (the claim decides), but the lease is the real timeout.
+    lockDuration: Math.max(30_000, config.SMTP_TIMEOUT_MS + 5000),
+  });
+  const sweeps = new Worker(SWEEP_QUEUE, createSweepProcessor(sweepCtx, workerLog, metrics), {
+    connection: createRedisConnection(config.REDIS_URL, 'worker'),
+    prefix: config.QUEUE_PREFIX,
+    concurrency: 1,
+  });
+  for (const w of [deliveries, sweeps]) {
+    w.on('error', (error) => workerLog.error({ err: error }, 'queue worker error'));
+    w.on('failed', (job, error) => {
+      if (job && job.attemptsMade < (job.opts.attempts ?? 1)) workerLog.warn({ jobId: job.id, err: error.message }, 'job failed; BullMQ will retry');
+    });
+  }
+
+  // Keeps the sweep scheduler alive across Redis flushes; also samples queue depth for /metrics.
+  const ensureScheduler = async () => {
+    try {
+      if (await ensureSweepScheduler(sweepQueue, config.SWEEP_INTERVAL_MS)) workerLog.info('sweep scheduler registered');
+      const counts = await deliveryQueue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'completed');
+      for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ state }, count);
+    } catch (error) {
+      workerLog.warn({ err: (error as Error).message }, 'could not check the sweep scheduler');
+    }
+  };
+  await ensureScheduler();
+  const schedulerTimer = setInterval(ensureScheduler, Math.max(1000, config.SWEEP_INTERVAL_MS));
+
+  let shuttingDown = false;
+  const probes = await startProbeServer({
+    port: config.METRICS_PORT,
+    registry: metrics.registry,
+    isShuttingDown: () => shuttingDown,
+    checks: { postgres: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+  });
+  const address = probes.address();
+  const probePort = typeof address === 'object' && address ? address.port : config.METRICS_PORT;
+  workerLog.info({ concurrency: config.WORKER_CONCURRENCY, probePort }, 'worker started');
+
+  return {
+    probePort,
+    async stop() {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      clearInterval(schedulerTimer);
+      workerLog.info({ graceSeconds: config.SHUTDOWN_GRACE_SECONDS }, 'stopping: finishing in-flight deliveries');
+      const graceful = Promise.all([deliveries.close(), sweeps.close()]);
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), config.SHUTDOWN_GRACE_SECONDS * 1000).unref()),
+      ]);
+      if (timedOut) {
+        // Unfinished sends keep their lease; the sweeper recovers them once it expires.
+        workerLog.warn('grace period over; abandoning in-flight deliveries to lease recovery');
+        await Promise.all([deliveries.close(true), sweeps.close(true)]);
+      }
+      await Promise.all([deliveryQueue.close(), sweepQueue.close()]);
+      mail.close();
+      await new Promise((resolve) => probes.close(resolve));
+      await db.$disconnect();
+      redis.disconnect();
+      workerLog.info('worker stopped');
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Everything the worker reports on /metrics. One registry per process (tests run several in one). */
+export function createWorkerMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    deliveries: new Counter({
+      name: 'postdate_deliveries_total',
+      help: 'Delivery jobs by outcome (sent, failed, retry_scheduled, skipped, not_due, expired, lost_claim) and reason',
+      labelNames: ['outcome', 'reason'] as const,
+      registers: [registry],
+    }),
+    lateness: new Histogram({
+      name: 'postdate_delivery_lateness_seconds',
+      help: 'Time from an email\'s sendAt to the SMTP server accepting it',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600],
+      registers: [registry],
+    }),
+    smtpDuration: new Histogram({
+      name: 'postdate_smtp_duration_seconds',
+      help: 'Duration of one SMTP send, success or failure',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    sweeps: new Counter({
+      name: 'postdate_sweeper_actions_total',
+      help: 'Sweeper actions: leases_recovered, leases_failed, promoted, re_enqueued',
+      labelNames: ['action'] as const,
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'postdate_queue_jobs',
+      help: 'Delivery queue jobs by state, sampled by each worker',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

@@ -1,0 +1,15 @@
+// The public face of @postdate/db: types and the transaction helper. No connection is opened here;
+// connections come from '@postdate/db/client'.
+export { Prisma } from './generated/prisma/client';
+export type {
+  ScheduledEmail,
+  Recipient,
+  Tenant,
+  ApiKey,
+  DeliveryAttempt,
+  EmailStatus,
+  RecipientKind,
+  RecipientStatus,
+} from './generated/prisma/client';
+export { inTransaction, isRetryableTransactionError } from './transaction';
+export type { Db, DatabaseClient, TransactionOptions } from './transaction';

@@ -1,0 +1,11 @@
+/** Everything a delivery job carries: which email, at which version and attempt, and when it is due. */
+export interface DeliveryTarget {
+  emailId: string;
+  tenantId: string;
+  version: number;
+  attempts: number;
+  dueAt: Date;
+}
+
+/** Adds delivery jobs to whatever queue the app runs; the domain never talks to Redis itself. */
+export type EnqueueDeliveries = (targets: DeliveryTarget[]) => Promise<void>;

@@ -1,0 +1,48 @@
+import type { Db } from '@postdate/db';
+import type { DeliveryPolicy } from './delivery-policy';
+import type { DeliveryTarget } from './delivery-target';
+import { toDeliveryTarget, type TargetRow } from './target-row';
+
+export interface LeaseRecovery {
+  /** Handed back to `scheduled` (at-least-once): re-sent with the same Message-ID. */
+  rescheduled: DeliveryTarget[];
+  /** Failed as `outcome_unknown` (at-most-once, or out of attempts). */
+  failed: bigint[];
+}
+
+/**
+ * A worker that died mid-send leaves its email `sending` with a lease in the past. Once the row is taken
+ * back it is no longer `sending`, so a worker that was merely slow fails its fence in markSent and
+ * reports a lost claim rather than overwriting the newer state.
+ */
+export async function recoverExpiredLeases(tx: Db, policy: DeliveryPolicy, batchSize: number): Promise<LeaseRecovery> {
+  const failAll = policy.leaseRecovery === 'at-most-once';
+  // SKIP LOCKED: concurrent sweepers split the expired rows, and a row whose worker is committing right now
+  // (holding its lock in markSent) is left to that worker instead of being recovered under it.
+  const rows = await tx.$queryRaw<(TargetRow & { status: string })[]>`
+    UPDATE scheduled_email e
+    SET status = CASE WHEN ${failAll} OR e.attempts >= ${policy.maxAttempts}
+                      THEN 'failed'::email_status ELSE 'scheduled'::email_status END,
+        failure_reason = CASE WHEN ${failAll} OR e.attempts >= ${policy.maxAttempts}
+                              THEN 'outcome_unknown' ELSE e.failure_reason END,
+        last_error = 'lease expired: the worker stopped responding during delivery',
+        lease_until = NULL, due_at = now(), queued = true, updated_at = now()
+    FROM (
+      SELECT id FROM scheduled_email
+      WHERE status = 'sending' AND lease_until < now()
+      ORDER BY lease_until LIMIT ${batchSize}
+      FOR UPDATE SKIP LOCKED
+    ) expired
+    WHERE e.id = expired.id
+    RETURNING e.id, e.tenant_id, e.version, e.attempts, e.due_at, e.status::text AS status`;
+  if (rows.length > 0) {
+    await tx.deliveryAttempt.updateMany({
+      where: { emailId: { in: rows.map((r) => r.id) }, finishedAt: null },
+      data: { finishedAt: new Date(), outcome: 'lease_expired' },
+    });
+  }
+  return {
+    rescheduled: rows.filter((r) => r.status === 'scheduled').map(toDeliveryTarget),
+    failed: rows.filter((r) => r.status === 'failed').map((r) => r.id),
+  };
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { formatAddress, parseAddress } from './parse-address';
+
+export interface EmailLimits {
+  maxRecipients: number;
+  maxScheduleDays: number;
+}
+
+export const defaultEmailLimits: EmailLimits = { maxRecipients: 100, maxScheduleDays: 365 };
+
+const CRLF = /[\r\n]/;
+// Headers a client may set. Everything that routes, identifies or structures the message is ours.
+const ALLOWED_HEADERS = /^(X-[A-Za-z0-9-]{1,64}|List-Unsubscribe|List-Unsubscribe-Post|List-Id|In-Reply-To|References|Precedence|Auto-Submitted)$/i;
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const MAX_METADATA_BYTES = 8192;
+const MAX_METADATA_DEPTH = 4;
+
+const addressField = z.string().max(512).transform((raw, ctx) => {
+  const parsed = parseAddress(raw);
+  if ('error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: `invalid address: ${parsed.error}` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const headerLine = (what: string, max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((v) => !CRLF.test(v), `${what} may not contain CR or LF`);
+
+function depthOf(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return 1 + children.reduce<number>((max, child) => Math.max(max, depthOf(child)), 0);
+}
+
+export const metadataSchema = z
+  .record(z.string().max(128), z.unknown())
+  .refine((m) => depthOf(m) <= MAX_METADATA_DEPTH, `metadata may nest at most ${MAX_METADATA_DEPTH} levels`)
+  .refine(
+    (m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES,
+    `metadata may be at most ${MAX_METADATA_BYTES} bytes of JSON`,
+  );
+
+export const headersSchema = z
+  .record(z.string(), headerLine('header value', 998))
+  .superRefine((headers, ctx) => {
+    for (const name of Object.keys(headers)) {
+      if (!ALLOWED_HEADERS.test(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `header ${name} may not be set (allowed: X-*, List-Unsubscribe, List-Id, In-Reply-To, References, Precedence, Auto-Submitted)` });
+      }
+    }
+    if (Object.keys(headers).length > 50) ctx.addIssue({ code: 'custom', message: 'at most 50 headers' });
+  });
+
+export function sendAtSchema(limits: EmailLimits) {
+  return z
+    .string()
+    .regex(ISO_WITH_OFFSET, 'sendAt must be an ISO 8601 date-time with an offset, e.g. 2030-01-01T09:00:00Z')
+    .transform((v, ctx) => {
+      const date = new Date(v);
+      if (Number.isNaN(date.getTime())) {
+        ctx.addIssue({ code: 'custom', message: 'sendAt is not a real date' });
+        return z.NEVER;
+      }
+      if (date.getTime() > Date.now() + limits.maxScheduleDays * 86_400_000) {
+        ctx.addIssue({ code: 'custom', message: `sendAt may be at most ${limits.maxScheduleDays} days ahead` });
+        return z.NEVER;
+      }
+      return date;
+    });
+}
+
+/** The body of POST /v1/emails (and each item of a batch). Unknown fields are errors, not ignored. */
+export function createEmailInputSchema(limits: EmailLimits = defaultEmailLimits) {
+  return z
+    .strictObject({
+      from: addressField,
+      to: z.array(addressField).min(1, 'to needs at least one address'),
+      cc: z.array(addressField).default([]),
+      bcc: z.array(addressField).default([]),
+      replyTo: z.union([addressField.transform((a) => [a]), z.array(addressField).max(10)]).default([]),
+      subject: headerLine('subject', 998).default(''),
+      text: z.string().optional(),
+      html: z.string().optional(),
+      headers: headersSchema.default({}),
+      sendAt: sendAtSchema(limits).optional(),
+      expiresAfter: z.number().int().positive().max(31_536_000).optional(),
+      metadata: metadataSchema.default({}),
+    })
+    .superRefine((input, ctx) => {
+      if (input.text === undefined && input.html === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['text'], message: 'give text, html or both' });
+      }
+      const count = input.to.length + input.cc.length + input.bcc.length;
+      if (count > limits.maxRecipients) {
+        ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${limits.maxRecipients} recipients in all (got ${count})` });
+      }
+    })
+    .transform((input) => ({
+      ...input,
+      from: formatAddress(input.from),
+      replyTo: input.replyTo.map(formatAddress),
+    }));
+}
+
+export type CreateEmailInput = z.output<ReturnType<typeof createEmailInputSchema>>;

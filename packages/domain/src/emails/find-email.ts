@@ -1,0 +1,19 @@
+import type { Db } from '@postdate/db';
+import { NotFoundError } from '../errors';
+import type { EmailWithRecipients } from './email-view';
+
+/** Parses a client-supplied id; anything that is not one of ours is simply not found. */
+export function parseEmailId(raw: string): bigint {
+  if (!/^[1-9][0-9]{0,18}$/.test(raw)) throw new NotFoundError(`email ${raw.slice(0, 40)} not found`);
+  return BigInt(raw);
+}
+
+/** Loads one email of this tenant with its recipients; another tenant's id is indistinguishable from none. */
+export async function findEmail(db: Db, tenantId: bigint, id: bigint): Promise<EmailWithRecipients> {
+  const email = await db.scheduledEmail.findFirst({
+    where: { id, tenantId },
+    include: { recipients: { orderBy: { id: 'asc' } } },
+  });
+  if (!email) throw new NotFoundError(`email ${id} not found`);
+  return email;
+}

@@ -1,0 +1,66 @@
+import { createTransport } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { classifySmtpError } from './classify-smtp-error';
+import type { MailTransport, OutgoingMessage, SendResult } from './mail-transport';
+
+export interface SmtpTransportOptions {
+  url: string;
+  poolSize: number;
+  timeoutMs: number;
+}
+
+/** Pooled SMTP through nodemailer. Connections are reused across sends and opened lazily. */
+export function createSmtpTransport(options: SmtpTransportOptions): MailTransport {
+  const poolOptions: SMTPPool.Options & { url: string } = {
+    url: options.url,
+    pool: true,
+    maxConnections: options.poolSize,
+    maxMessages: 1000,
+    connectionTimeout: options.timeoutMs,
+    greetingTimeout: options.timeoutMs,
+    socketTimeout: options.timeoutMs,
+    // Message content never names files or URLs for nodemailer to fetch: no SSRF, no local file reads.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+  const transporter = createTransport(poolOptions);
+
+  return {
+    async send(message: OutgoingMessage): Promise<SendResult> {
+      try {
+        const info = await transporter.sendMail({
+          messageId: message.messageId,
+          from: message.from,
+          replyTo: message.replyTo.length > 0 ? message.replyTo : undefined,
+          to: message.to,
+          cc: message.cc,
+          bcc: message.bcc,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          headers: message.headers,
+          disableFileAccess: true,
+          disableUrlAccess: true,
+        });
+        const rejectedErrors = (info as { rejectedErrors?: { recipient?: string; response?: string }[] })
+          .rejectedErrors;
+        return {
+          accepted: info.accepted.map(String),
+          rejected: info.rejected.map((address) => {
+            const detail = rejectedErrors?.find((r) => r.recipient === String(address));
+            return { address: String(address), response: detail?.response ?? 'rejected' };
+          }),
+          response: info.response,
+        };
+      } catch (error) {
+        throw classifySmtpError(error);
+      }
+    },
+    async verify() {
+      await transporter.verify();
+    },
+    close() {
+      transporter.close();
+    },
+  };
+}

@@ -52,15 +52,17 @@ export async function startWorker(config: WorkerEnv, log: Logger, transport?: Ma
   };
 
   const workerLog = log.child({ workerId });
+  // BullMQ workers block on their own connections; we own them, so we close them.
+  const blockingConnections = [createRedisConnection(config.REDIS_URL, 'worker'), createRedisConnection(config.REDIS_URL, 'worker')];
   const deliveries = new Worker(DELIVERY_QUEUE, createDeliveryProcessor(deliveryCtx, workerLog, metrics), {
-    connection: createRedisConnection(config.REDIS_URL, 'worker'),
+    connection: blockingConnections[0]!,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
     // A BullMQ stall re-runs a job; harmless here (the claim decides), but the lease is the real timeout.
     lockDuration: Math.max(30_000, config.SMTP_TIMEOUT_MS + 5000),
   });
   const sweeps = new Worker(SWEEP_QUEUE, createSweepProcessor(sweepCtx, workerLog, metrics), {
-    connection: createRedisConnection(config.REDIS_URL, 'worker'),
+    connection: blockingConnections[1]!,
     prefix: config.QUEUE_PREFIX,
     concurrency: 1,
   });
@@ -116,7 +118,7 @@ export async function startWorker(config: WorkerEnv, log: Logger, transport?: Ma
       mail.close();
       await new Promise((resolve) => probes.close(resolve));
       await db.$disconnect();
-      redis.disconnect();
+      for (const connection of [redis, ...blockingConnections]) connection.disconnect();
       workerLog.info('worker stopped');
     },
   };

@@ -1,0 +1,11 @@
+export { createTestDatabase, ensureTemplateDatabase, adminDatabaseUrl } from './test-database';
+export type { TestDatabase } from './test-database';
+export { startSmtpSink } from './smtp-sink';
+export type { SmtpSink, ReceivedMessage, SinkBehaviour, SmtpReply } from './smtp-sink';
+export { waitFor, sleep } from './wait-for';
+export { redisUrl, uniqueQueuePrefix, workerVariables, workerConfig, apiConfig } from './test-env';
+export type { Environment } from './test-env';
+export { startWorkerProcess } from './worker-process';
+export type { WorkerProcess } from './worker-process';
+export { startTestStack } from './test-stack';
+export type { TestStack, ApiClient } from './test-stack';

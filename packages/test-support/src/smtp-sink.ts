@@ -1,0 +1,101 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
+
+export interface ReceivedMessage {
+  messageId: string;
+  from: string;
+  to: string[];
+  subject: string;
+  raw: string;
+  receivedAt: Date;
+}
+
+export interface SmtpReply {
+  code: number;
+  message: string;
+}
+
+export interface SinkBehaviour {
+  /** Refuse a recipient at RCPT TO (e.g. 550 for a poison address). */
+  rcpt?: (address: string) => SmtpReply | undefined;
+  /** Decide the reply to DATA once the whole message is in; may wait (to hold a send in flight). */
+  data?: (message: ReceivedMessage) => Promise<SmtpReply | undefined> | SmtpReply | undefined;
+}
+
+export interface SmtpSink {
+  port: number;
+  url: string;
+  /** Messages the sink answered 250 to. */
+  accepted: ReceivedMessage[];
+  /** Every DATA the sink received, accepted or not. */
+  received: ReceivedMessage[];
+  behaviour: SinkBehaviour;
+  countByMessageId(): Map<string, number>;
+  close(): Promise<void>;
+}
+
+function header(raw: string, name: string): string {
+  const head = raw.split(/\r?\n\r?\n/, 1)[0] ?? '';
+  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
+  const match = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(unfolded);
+  return match?.[1]?.trim() ?? '';
+}
+
+/** A real SMTP server (smtp-server) on a free port that records what reached it. */
+export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<SmtpSink> {
+  const accepted: ReceivedMessage[] = [];
+  const received: ReceivedMessage[] = [];
+  const sink = { behaviour } as SmtpSink;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    size: 50 * 1024 * 1024,
+    onRcptTo(address: SMTPServerAddress, _session, callback) {
+      const reply = sink.behaviour.rcpt?.(address.address);
+      if (!reply) return callback();
+      const error = Object.assign(new Error(reply.message), { responseCode: reply.code });
+      callback(error);
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const message: ReceivedMessage = {
+          messageId: header(raw, 'Message-ID'),
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          subject: header(raw, 'Subject'),
+          raw,
+          receivedAt: new Date(),
+        };
+        received.push(message);
+        Promise.resolve(sink.behaviour.data?.(message)).then(
+          (reply) => {
+            if (reply && reply.code >= 400) {
+              return callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
+            }
+            accepted.push(message);
+            callback(null, 'queued by sink');
+          },
+          (error: Error) => callback(error),
+        );
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return Object.assign(sink, {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    accepted,
+    received,
+    countByMessageId() {
+      const counts = new Map<string, number>();
+      for (const m of accepted) counts.set(m.messageId, (counts.get(m.messageId) ?? 0) + 1);
+      return counts;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): make Postgres and Redis available, then run the checks from the
+# cheapest to the most expensive, stopping at the first failure so the signal comes quickly.
+# Arguments are passed to jest, e.g. `npm test -- packages/domain` or `npm test -- -t "quota"`.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/services.sh"
+cd "$POSTDATE_ROOT"
+
+step() { printf '\n[postdate] ==> %s\n' "$*" >&2; }
+
+ensure_deps
+# The suites create (and drop) their own databases, so all they need is an admin connection.
+ensure_postgres postgres
+ensure_redis
+
+step "typecheck: tsc --noEmit"
+npx tsc --noEmit -p tsconfig.json
+
+# ESLint 9 only reads flat config files; without one it errors instead of skipping, hence the check.
+eslint_config=""
+for f in eslint.config.js eslint.config.mjs eslint.config.cjs eslint.config.ts eslint.config.mts eslint.config.cts; do
+  if [ -f "$f" ]; then
+    eslint_config="$f"
+    break
+  fi
+done
+if [ -n "$eslint_config" ]; then
+  step "lint: eslint ($eslint_config)"
+  npx eslint .
+else
+  step "lint: skipped (no eslint.config.* at the repo root)"
+fi
+
+step "import cycles: madge"
+npm run --silent cycles
+
+step "tests: jest $*"
+npx jest "$@"

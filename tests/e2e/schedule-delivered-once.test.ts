@@ -1,0 +1,62 @@
+import { startSmtpSink, startTestStack, waitFor, type SmtpSink, type TestStack } from '@postdate/test-support';
+
+let stack: TestStack;
+let sink: SmtpSink;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  sink = await startSmtpSink();
+  await stack.startWorker(sink.url);
+});
+afterAll(async () => {
+  await stack?.close();
+  await sink?.close();
+});
+
+test('an email scheduled two seconds ahead reaches SMTP once, at about its time, and the row says so', async () => {
+  const client = await stack.tenant();
+  const sendAt = new Date(Date.now() + 2000);
+  const created = await client.request('POST', '/v1/emails', {
+    from: 'Acme <noreply@acme.test>',
+    to: ['bob@example.com', 'Bob Again <BOB@example.com>'],
+    cc: ['carol@example.com'],
+    bcc: ['audit@acme.test'],
+    subject: 'Your invoice',
+    text: 'Hello Bob',
+    html: '<p>Hello Bob</p>',
+    headers: { 'X-Campaign': 'nov' },
+    sendAt: sendAt.toISOString(),
+    metadata: { invoice: 42 },
+  });
+  expect(created.status).toBe(201);
+  expect(created.body).toMatchObject({ id: expect.stringMatching(/^\d+$/), status: 'scheduled', sendAt: sendAt.toISOString() });
+  // The duplicate bob (different case and display name) is one recipient.
+  expect(created.body.recipients.map((r: { address: string; kind: string; status: string }) => [r.address, r.kind, r.status])).toEqual([
+    ['bob@example.com', 'to', 'pending'],
+    ['carol@example.com', 'cc', 'pending'],
+    ['audit@acme.test', 'bcc', 'pending'],
+  ]);
+
+  await waitFor('the message at the SMTP sink', () => sink.accepted.length === 1);
+  const message = sink.accepted[0]!;
+  const lateMs = message.receivedAt.getTime() - sendAt.getTime();
+  expect(lateMs).toBeGreaterThanOrEqual(-50);
+  expect(message.messageId).toBe(`<postdate.${created.body.id}@postdate.test>`);
+  expect(message.to.sort()).toEqual(['audit@acme.test', 'bob@example.com', 'carol@example.com']);
+  expect(message.subject).toBe('Your invoice');
+  expect(message.raw).toMatch(/^X-Campaign: nov$/m);
+  expect(message.raw).not.toMatch(/^Bcc:/im);
+
+  const row = await waitFor('the row to be marked sent', async () => {
+    const got = await client.request('GET', `/v1/emails/${created.body.id}`);
+    return got.body.status === 'sent' ? got.body : null;
+  });
+  expect(row.attempts).toBe(1);
+  expect(row.messageId).toBe(message.messageId);
+  expect(new Date(row.sentAt).getTime()).toBeGreaterThanOrEqual(sendAt.getTime());
+  expect(row.recipients.every((r: { status: string }) => r.status === 'sent')).toBe(true);
+
+  // Nothing else arrives later (no duplicate from the sweeper or a retry).
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  expect(sink.accepted).toHaveLength(1);
+});

@@ -4,12 +4,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { apiEnvSchema, workerEnvSchema, sharedEnvSchema, loadConfig } from '@postdate/config';
 
-// js-yaml is resolvable from the repo root (a transitive devDependency); no @types needed.
-const yaml = createRequire(__filename)('js-yaml') as { load(text: string): unknown };
+
+import yaml from 'js-yaml';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;

@@ -5,15 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { apiEnvSchema, workerEnvSchema, sharedEnvSchema, loadConfig } from '@postdate/config';
 
-// js-yaml is resolvable from the repo root (a transitive devDependency); no @types needed.
-const yaml = createRequire(__filename)('js-yaml') as {
-  load(text: string): unknown;
-  loadAll(text: string): unknown[];
-};
+import yaml from 'js-yaml';
 
 // Manifests are free-form YAML; the checks below verify the shape they rely on.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

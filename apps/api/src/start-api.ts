@@ -30,6 +30,9 @@ export async function startApi(config: ApiEnv, log: Logger): Promise<RunningApi>
   redis.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
   const deliveryQueue = createDeliveryQueue(redis, config.QUEUE_PREFIX);
   const sweepQueue = createSweepQueue(redis, config.QUEUE_PREFIX);
+  for (const queue of [deliveryQueue, sweepQueue]) {
+    queue.on('error', (error) => log.warn({ err: error.message, queue: queue.name }, 'queue error'));
+  }
   let shuttingDown = false;
   const context: ApiContext = {
     config, db, redis, deliveryQueue, sweepQueue, log,

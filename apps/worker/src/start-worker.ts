@@ -34,6 +34,9 @@ export async function startWorker(config: WorkerEnv, log: Logger, transport?: Ma
   const mail = transport ?? createSmtpTransport({ url: config.SMTP_URL, poolSize: config.SMTP_POOL_SIZE, timeoutMs: config.SMTP_TIMEOUT_MS });
   const deliveryQueue = createDeliveryQueue(redis, config.QUEUE_PREFIX);
   const sweepQueue = createSweepQueue(redis, config.QUEUE_PREFIX);
+  for (const queue of [deliveryQueue, sweepQueue]) {
+    queue.on('error', (error) => log.warn({ err: error.message, queue: queue.name }, 'queue error'));
+  }
   const enqueue = (targets: Parameters<typeof enqueueDeliveries>[1]) => enqueueDeliveries(deliveryQueue, targets);
 
   const policy: DeliveryPolicy = {

@@ -9,3 +9,5 @@ export { startWorkerProcess } from './worker-process';
 export type { WorkerProcess } from './worker-process';
 export { startTestStack } from './test-stack';
 export type { TestStack, ApiClient } from './test-stack';
+export { startRedisServer } from './redis-server';
+export type { RedisServer } from './redis-server';

@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { waitFor } from './wait-for';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** A client for the test itself (FLUSHALL, INFO…). */
+  client: Redis;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A private redis-server for scenarios that flush or stop Redis without touching anyone else's. */
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 200 });
+  const server: RedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    client,
+    async start() {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+      child.once('error', (error) => {
+        throw new Error(`redis-server could not start (is it installed?): ${error.message}`);
+      });
+      await waitFor('private redis-server to answer', async () => (await client.ping()) === 'PONG', 10_000);
+    },
+    async stop() {
+      const running = child;
+      if (!running || running.exitCode !== null) return;
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGKILL');
+      await exited;
+    },
+  };
+  await client.connect().catch(() => undefined);
+  await server.start();
+  return server;
+}

@@ -1,0 +1,81 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { DELIVERY_QUEUE } from '@postdate/queue';
+import {
+  startSmtpSink, startTestStack, startWorkerProcess, waitFor, workerVariables,
+  type SmtpSink, type TestStack, type WorkerProcess,
+} from '@postdate/test-support';
+
+let stack: TestStack;
+let sink: SmtpSink;
+let workers: WorkerProcess[] = [];
+let redis: Redis;
+let queue: Queue;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  sink = await startSmtpSink();
+  redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: null });
+  queue = new Queue(DELIVERY_QUEUE, { connection: redis, prefix: stack.queuePrefix });
+  workers = await Promise.all([1, 2, 3].map(() => startWorkerProcess(workerVariables(stack, sink.url, { WORKER_CONCURRENCY: '10' }))));
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+  await queue?.close();
+  redis?.disconnect();
+  await stack?.close();
+  await sink?.close();
+});
+
+test('the same delivery added 10 times, under 10 distinct job ids, across 3 worker processes reaches SMTP once per email', async () => {
+  const client = await stack.tenant();
+  const sendAt = new Date(Date.now() + 2500);
+  const emails = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      client.request('POST', '/v1/emails', { from: 'a@acme.test', to: [`r${i}@example.com`], text: 'x', sendAt: sendAt.toISOString() }),
+    ),
+  );
+  expect(emails.every((e) => e.status === 201)).toBe(true);
+  // Distinct ids defeat BullMQ's own dedupe, so only the claim in Postgres stands between us and duplicates.
+  await queue.addBulk(
+    emails.flatMap((e) =>
+      Array.from({ length: 10 }, (_, copy) => ({
+        name: 'deliver',
+        data: { emailId: e.body.id, tenantId: client.tenantId.toString(), version: 1 },
+        opts: { jobId: `dup-${e.body.id}-${copy}`, delay: Math.max(0, sendAt.getTime() - Date.now()) },
+      })),
+    ),
+  );
+
+  await waitFor('all 20 emails at the sink', () => sink.accepted.length >= 20, 30_000);
+  await waitFor('every duplicate job to finish', async () => {
+    const counts = await queue.getJobCounts('waiting', 'delayed', 'active');
+    return counts.waiting + counts.delayed + counts.active === 0;
+  }, 30_000);
+
+  const perMessage = sink.countByMessageId();
+  expect(perMessage.size).toBe(20);
+  expect([...perMessage.values()].every((n) => n === 1)).toBe(true);
+  const rows = await stack.db.scheduledEmail.findMany({ where: { tenantId: client.tenantId } });
+  expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+  // Work really was spread: more than one process claimed emails.
+  const attempts = await stack.db.deliveryAttempt.findMany({ select: { workerId: true } });
+  expect(new Set(attempts.map((a) => a.workerId)).size).toBeGreaterThan(1);
+});
+
+test('a job for an outdated version or another tenant is a no-op', async () => {
+  const client = await stack.tenant();
+  const other = await stack.tenant();
+  const created = await client.request('POST', '/v1/emails', { from: 'a@acme.test', to: ['solo@example.com'], text: 'x', sendAt: new Date(Date.now() + 60_000).toISOString() });
+  const before = sink.received.length;
+  await queue.add('deliver', { emailId: created.body.id, tenantId: client.tenantId.toString(), version: 7 }, { jobId: `stale-${created.body.id}` });
+  await queue.add('deliver', { emailId: created.body.id, tenantId: other.tenantId.toString(), version: 1 }, { jobId: `foreign-${created.body.id}` });
+  await waitFor('both jobs to complete', async () => {
+    const states = await Promise.all([queue.getJobState(`stale-${created.body.id}`), queue.getJobState(`foreign-${created.body.id}`)]);
+    return states.every((s) => s === 'completed');
+  });
+  expect(sink.received.length).toBe(before);
+  const row = await stack.db.scheduledEmail.findUniqueOrThrow({ where: { id: BigInt(created.body.id) } });
+  expect(row.status).toBe('scheduled');
+  expect(row.attempts).toBe(0);
+});

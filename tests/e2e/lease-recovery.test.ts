@@ -1,0 +1,64 @@
+import {
+  startSmtpSink, startTestStack, startWorkerProcess, waitFor, workerVariables,
+  type SmtpReply, type SmtpSink, type TestStack,
+} from '@postdate/test-support';
+
+let stack: TestStack;
+let sink: SmtpSink;
+let releaseHeld: (reply: SmtpReply) => void = () => undefined;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  // The first message is held at DATA, as if the SMTP conversation were slow; later ones are accepted.
+  sink = await startSmtpSink({
+    data: () =>
+      sink.received.length === 1 ? new Promise<SmtpReply>((resolve) => (releaseHeld = resolve)) : undefined,
+  });
+});
+afterAll(async () => {
+  releaseHeld({ code: 451, message: 'test over' });
+  await stack?.close();
+  await sink?.close();
+});
+
+async function killMidSend(recovery: 'at-least-once' | 'at-most-once') {
+  sink.received.length = 0;
+  sink.accepted.length = 0;
+  const client = await stack.tenant();
+  const doomed = await startWorkerProcess(
+    workerVariables(stack, sink.url, { LEASE_SECONDS: '3', SMTP_TIMEOUT_MS: '60000', LEASE_RECOVERY: recovery }),
+  );
+  const created = await client.request('POST', '/v1/emails', { from: 'a@acme.test', to: ['kill@example.com'], text: 'x' });
+  await waitFor('the send to be in flight', () => sink.received.length === 1);
+  expect(await doomed.kill('SIGKILL')).toBe('SIGKILL');
+  const row = await stack.db.scheduledEmail.findUniqueOrThrow({ where: { id: BigInt(created.body.id) } });
+  expect(row.status).toBe('sending');
+  const survivor = await stack.startWorker(sink.url, { LEASE_SECONDS: '3', LEASE_RECOVERY: recovery });
+  return { client, id: created.body.id as string, survivor };
+}
+
+test('at-least-once: a worker killed mid-send loses its lease; the email is re-sent once, with the same Message-ID', async () => {
+  const { client, id, survivor } = await killMidSend('at-least-once');
+  const email = await waitFor('the email to be sent by the survivor', async () => {
+    const got = await client.request('GET', `/v1/emails/${id}`);
+    return got.body.status === 'sent' ? got.body : null;
+  }, 30_000);
+  expect(email.attempts).toBe(2);
+  expect(sink.received.map((m) => m.messageId)).toEqual([email.messageId, email.messageId]);
+  expect(sink.accepted).toHaveLength(1);
+  const attempts = await stack.db.deliveryAttempt.findMany({ where: { emailId: BigInt(id) }, orderBy: { attempt: 'asc' } });
+  expect(attempts.map((a) => a.outcome)).toEqual(['lease_expired', 'sent']);
+  await survivor.stop();
+});
+
+test('at-most-once: the crashed attempt is failed as outcome unknown and never re-sent', async () => {
+  releaseHeld({ code: 451, message: 'next test' });
+  const { client, id } = await killMidSend('at-most-once');
+  const email = await waitFor('the email to be failed', async () => {
+    const got = await client.request('GET', `/v1/emails/${id}`);
+    return got.body.status === 'failed' ? got.body : null;
+  }, 30_000);
+  expect(email).toMatchObject({ failureReason: 'outcome_unknown', attempts: 1 });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  expect(sink.received).toHaveLength(1);
+});

@@ -1,0 +1,52 @@
+import { startRedisServer, startSmtpSink, startTestStack, waitFor, type RedisServer, type SmtpSink, type TestStack } from '@postdate/test-support';
+
+let redis: RedisServer;
+let stack: TestStack;
+let sink: SmtpSink;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  stack = await startTestStack({ redisUrl: redis.url });
+  sink = await startSmtpSink();
+  await stack.startWorker(sink.url);
+});
+afterAll(async () => {
+  await stack?.close();
+  await sink?.close();
+  await redis?.stop();
+  redis?.client.disconnect();
+});
+
+async function createMany(count: number, sendAt: Date) {
+  const client = await stack.tenant();
+  const created = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      client.request('POST', '/v1/emails', { from: 'a@acme.test', to: [`u${i}@example.com`], text: 'x', sendAt: sendAt.toISOString() }),
+    ),
+  );
+  expect(created.map((c) => c.status)).toEqual(Array(count).fill(201));
+  return { client, ids: created.map((c) => c.body.id as string) };
+}
+
+test('after FLUSHALL every accepted email is still delivered, once', async () => {
+  const { client } = await createMany(10, new Date(Date.now() + 1500));
+  expect(await redis.client.dbsize()).toBeGreaterThan(0);
+  await redis.client.flushall();
+  await waitFor('all ten emails at the sink', () => sink.accepted.length >= 10, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  expect(sink.accepted).toHaveLength(10);
+  expect([...sink.countByMessageId().values()].every((n) => n === 1)).toBe(true);
+  const rows = await stack.db.scheduledEmail.findMany({ where: { tenantId: client.tenantId } });
+  expect(rows.every((r) => r.status === 'sent')).toBe(true);
+});
+
+test('while Redis is down the API still accepts emails; they are delivered once Redis is back', async () => {
+  sink.accepted.length = 0;
+  await redis.stop();
+  const started = Date.now();
+  const { ids } = await createMany(3, new Date());
+  expect(Date.now() - started).toBeLessThan(5000);
+  await redis.start();
+  await waitFor('the three emails at the sink', () => sink.accepted.length >= 3, 30_000);
+  expect(sink.accepted.map((m) => m.messageId).sort()).toEqual(ids.map((id) => `<postdate.${id}@postdate.test>`).sort());
+});

@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { mountBullBoard } from './admin/mount-bull-board';
 import type { ApiContext } from './api-context';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
@@ -18,7 +19,11 @@ export function createApp(ctx: ApiContext): Express {
       res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
     });
   }
-  app.use(express.json({ limit: ctx.config.BODY_LIMIT_BYTES, strict: true, type: ['application/json', 'application/*+json'] }));
+  mountBullBoard(app, ctx); // basic auth of its own, never the /v1 Bearer key; absent unless configured
+  const json = (limit: number) => express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
+  // A batch carries up to MAX_BATCH_SIZE emails, so it may be larger; the first parser to run wins.
+  app.use('/v1/emails/batch', json(ctx.config.BODY_LIMIT_BYTES * 10));
+  app.use(json(ctx.config.BODY_LIMIT_BYTES));
   app.use('/v1', authenticate(ctx.db));
   app.use('/v1/emails', emailRoutes(ctx));
   app.use(notFoundHandler);

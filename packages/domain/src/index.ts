@@ -33,3 +33,10 @@ export { listApiKeys, revokeApiKey, findTenantId } from './tenants/manage-api-ke
 export { generateApiKey, apiKeyPrefix } from './tenants/api-key-secret';
 export { sweepDueEmails } from './delivery/sweep-due-emails';
 export type { SweepContext, SweepReport } from './delivery/sweep-due-emails';
+export { updateEmailInputSchema } from './emails/email-input';
+export type { UpdateEmailInput } from './emails/email-input';
+export { updateEmail } from './emails/update-email';
+export type { UpdateEmailCommand } from './emails/update-email';
+export { cancelEmail } from './emails/cancel-email';
+export { removeRecipient } from './emails/remove-recipient';
+export { lockEmail } from './emails/lock-email';

@@ -44,6 +44,7 @@ CREATE TABLE "scheduled_email" (
     "metadata" JSONB NOT NULL DEFAULT '{}',
     "version" INTEGER NOT NULL DEFAULT 1,
     "attempts" INTEGER NOT NULL DEFAULT 0,
+    "attempts_at_arm" INTEGER NOT NULL DEFAULT 0,
     "queued" BOOLEAN NOT NULL DEFAULT false,
     "lease_until" TIMESTAMPTZ(3),
     "failure_reason" TEXT,

@@ -13,6 +13,8 @@ export interface ClaimRequest {
 export interface ClaimedEmail {
   emailId: bigint;
   attempt: number;
+  /** Attempts made since the email was last armed (created, or re-armed by an edit): what the retry cap counts. */
+  attemptsSinceArm: number;
   messageId: string;
   sendAt: Date;
   from: string;
@@ -42,6 +44,7 @@ interface LockedRow {
 
 interface ClaimedRow {
   attempts: number;
+  attempts_at_arm: number;
   message_id: string;
   send_at: Date;
   from_address: string;
@@ -89,7 +92,7 @@ export async function claimForDelivery(tx: Db, request: ClaimRequest): Promise<C
         lease_until = now() + make_interval(secs => ${request.leaseSeconds}),
         message_id = coalesce(message_id, ${request.messageId})
     WHERE id = ${emailId} AND status = 'scheduled' AND version = ${version}
-    RETURNING attempts, message_id, send_at, from_address, reply_to, subject, text_body, html_body, headers`;
+    RETURNING attempts, attempts_at_arm, message_id, send_at, from_address, reply_to, subject, text_body, html_body, headers`;
   const email = claimed[0];
   if (!email) throw new Error(`email ${emailId}: claim lost its row lock`);
 
@@ -107,6 +110,7 @@ export async function claimForDelivery(tx: Db, request: ClaimRequest): Promise<C
     email: {
       emailId,
       attempt: email.attempts,
+      attemptsSinceArm: email.attempts - email.attempts_at_arm,
       messageId: email.message_id,
       sendAt: email.send_at,
       from: email.from_address,

@@ -87,7 +87,7 @@ async function recordFailure(
   const { emailId, attempt } = email;
   const message = failure.responseCode ? `${failure.responseCode} ${failure.message}` : failure.message;
 
-  if (failure.kind === 'permanent' || attempt >= ctx.policy.maxAttempts) {
+  if (failure.kind === 'permanent' || email.attemptsSinceArm >= ctx.policy.maxAttempts) {
     const reason = failure.kind === 'permanent' ? 'smtp_rejected' : 'retries_exhausted';
     const rejected = new Map(failure.rejected.map((r) => [r.address.toLowerCase(), r.response]));
     const recipients: RecipientResult[] = email.recipients

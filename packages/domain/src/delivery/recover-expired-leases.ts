@@ -21,9 +21,9 @@ export async function recoverExpiredLeases(tx: Db, policy: DeliveryPolicy, batch
   // (holding its lock in markSent) is left to that worker instead of being recovered under it.
   const rows = await tx.$queryRaw<(TargetRow & { status: string })[]>`
     UPDATE scheduled_email e
-    SET status = CASE WHEN ${failAll} OR e.attempts >= ${policy.maxAttempts}
+    SET status = CASE WHEN ${failAll} OR e.attempts - e.attempts_at_arm >= ${policy.maxAttempts}
                       THEN 'failed'::email_status ELSE 'scheduled'::email_status END,
-        failure_reason = CASE WHEN ${failAll} OR e.attempts >= ${policy.maxAttempts}
+        failure_reason = CASE WHEN ${failAll} OR e.attempts - e.attempts_at_arm >= ${policy.maxAttempts}
                               THEN 'outcome_unknown' ELSE e.failure_reason END,
         last_error = 'lease expired: the worker stopped responding during delivery',
         lease_until = NULL, due_at = now(), queued = true, updated_at = now()

@@ -107,3 +107,39 @@ export function createEmailInputSchema(limits: EmailLimits = defaultEmailLimits)
 }
 
 export type CreateEmailInput = z.output<ReturnType<typeof createEmailInputSchema>>;
+
+/**
+ * The body of PATCH /v1/emails/:id. Every field optional; `null` clears text, html or expiresAfter;
+ * a metadata key set to null is deleted. Each of to/cc/bcc given replaces that list.
+ */
+export function updateEmailInputSchema(limits: EmailLimits = defaultEmailLimits) {
+  return z
+    .strictObject({
+      from: addressField.optional(),
+      to: z.array(addressField).min(1, 'to needs at least one address').optional(),
+      cc: z.array(addressField).optional(),
+      bcc: z.array(addressField).optional(),
+      replyTo: z.union([addressField.transform((a) => [a]), z.array(addressField).max(10)]).optional(),
+      subject: headerLine('subject', 998).optional(),
+      text: z.string().nullable().optional(),
+      html: z.string().nullable().optional(),
+      headers: headersSchema.optional(),
+      sendAt: sendAtSchema(limits).optional(),
+      expiresAfter: z.number().int().positive().max(31_536_000).nullable().optional(),
+      metadata: metadataSchema.optional(),
+    })
+    .refine((patch) => Object.keys(patch).length > 0, 'give at least one field to change')
+    .superRefine((patch, ctx) => {
+      const count = (patch.to?.length ?? 0) + (patch.cc?.length ?? 0) + (patch.bcc?.length ?? 0);
+      if (count > limits.maxRecipients) {
+        ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${limits.maxRecipients} recipients in all (got ${count})` });
+      }
+    })
+    .transform((patch) => ({
+      ...patch,
+      from: patch.from && formatAddress(patch.from),
+      replyTo: patch.replyTo?.map(formatAddress),
+    }));
+}
+
+export type UpdateEmailInput = z.output<ReturnType<typeof updateEmailInputSchema>>;

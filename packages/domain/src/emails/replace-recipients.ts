@@ -1,0 +1,49 @@
+import type { Db } from '@postdate/db';
+import { ValidationFailedError } from '../errors';
+import { lockRecipients } from './lock-email';
+import type { ParsedAddress } from './parse-address';
+import { recipientList, type RecipientKind } from './recipient-list';
+
+export type RecipientLists = Partial<Record<RecipientKind, ParsedAddress[]>>;
+
+/**
+ * Applies new recipient lists as a diff — removes what is gone, adds or updates what is new — never
+ * clear-and-repopulate, so a concurrent reader never sees an email without recipients and rows keep their
+ * ids and results. Kinds not given keep their current addresses. Caller holds the email row lock.
+ */
+export async function replaceRecipients(tx: Db, emailId: bigint, lists: RecipientLists): Promise<void> {
+  const current = (await lockRecipients(tx, emailId)).filter((r) => r.status !== 'removed');
+  const currentOf = (kind: RecipientKind): ParsedAddress[] =>
+    current.filter((r) => r.kind === kind).map((r) => ({ address: r.address, name: r.name }));
+  const desired = recipientList({
+    to: lists.to ?? currentOf('to'),
+    cc: lists.cc ?? currentOf('cc'),
+    bcc: lists.bcc ?? currentOf('bcc'),
+  });
+  if (desired.length === 0) throw new ValidationFailedError('an email needs at least one recipient');
+
+  const wanted = new Map(desired.map((r) => [r.address, r]));
+  const removed = current.filter((r) => !wanted.has(r.address)).map((r) => r.id);
+  const unchanged = new Set(current.filter((r) => {
+    const want = wanted.get(r.address);
+    return want && want.kind === r.kind && want.name === r.name;
+  }).map((r) => r.address));
+  const upserts = desired.filter((r) => !unchanged.has(r.address));
+
+  if (removed.length > 0) {
+    // Rows locked above (lockRecipients), in id order.
+    await tx.$executeRaw`
+      UPDATE recipient SET status = 'removed', updated_at = now() WHERE id = ANY(${removed}::bigint[])`;
+  }
+  if (upserts.length > 0) {
+    // New addresses are inserted; existing rows (a kind change, or one removed earlier and now back) are
+    // updated in place. Unique (email_id, address) keeps one row per address whatever the race.
+    await tx.$executeRaw`
+      INSERT INTO recipient (email_id, address, name, kind)
+      SELECT ${emailId}, a, n, k::recipient_kind
+      FROM unnest(${upserts.map((r) => r.address)}::text[], ${upserts.map((r) => r.name)}::text[],
+                  ${upserts.map((r) => r.kind)}::text[]) AS v(a, n, k)
+      ON CONFLICT (email_id, address) DO UPDATE
+      SET kind = EXCLUDED.kind, name = EXCLUDED.name, status = 'pending', smtp_response = NULL, updated_at = now()`;
+  }
+}

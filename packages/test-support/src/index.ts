@@ -11,3 +11,5 @@ export { startTestStack } from './test-stack';
 export type { TestStack, ApiClient } from './test-stack';
 export { startRedisServer } from './redis-server';
 export type { RedisServer } from './redis-server';
+export { startRaceWorld, raceScale, seededRandom, raceSeed } from './race-world';
+export type { RaceWorld } from './race-world';

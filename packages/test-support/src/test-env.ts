@@ -27,7 +27,7 @@ export function workerVariables(env: Environment, smtpUrl: string, overrides: Re
     METRICS_PORT: '0',
     DATABASE_POOL_SIZE: '5',
     WORKER_CONCURRENCY: '5',
-    LEASE_SECONDS: '5',
+    LEASE_SECONDS: '30',
     SMTP_TIMEOUT_MS: '3000',
     RETRY_BASE_SECONDS: '1',
     RETRY_MAX_SECONDS: '2',

@@ -1,0 +1,59 @@
+import { inTransaction } from '@postdate/db';
+import { connectDatabase, type Database } from '@postdate/db/client';
+import { createEmailInputSchema, createEmails, createTenant } from '@postdate/domain';
+import { createTestDatabase, type TestDatabase } from '@postdate/test-support';
+
+// Creating an email costs a fixed number of SQL statements however many recipients it has: recipients
+// are written in one multi-row INSERT, never one INSERT each. Counted through Prisma's query events.
+
+let database: TestDatabase;
+let db: Database;
+let statements: string[] = [];
+let tenantId: bigint;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = connectDatabase({ url: database.url, poolSize: 2, onQuery: (sql) => statements.push(sql) });
+  tenantId = (await inTransaction(db, (tx) => createTenant(tx, 'query-count'))).tenantId;
+});
+afterAll(async () => {
+  await db?.$disconnect();
+  await database?.drop();
+});
+
+const schema = createEmailInputSchema();
+
+async function statementsToCreate(recipients: number, idempotencyKey: string): Promise<string[]> {
+  const input = schema.parse({
+    from: 'sender@acme.test',
+    to: Array.from({ length: recipients }, (_, i) => `user${i}@example.com`),
+    subject: 'hello',
+    text: 'hi',
+  });
+  statements = [];
+  const result = await inTransaction(db, (tx) =>
+    createEmails(tx, { tenantId, emails: [{ idempotencyKey, input }], now: new Date(), enqueueHorizonSeconds: 3600 }),
+  );
+  expect(result.created[0]!.email.recipients).toHaveLength(recipients);
+  return statements;
+}
+
+test('one email with 1 recipient and one with 50 recipients issue the same number of statements', async () => {
+  const one = await statementsToCreate(1, 'count-1');
+  const fifty = await statementsToCreate(50, 'count-50');
+  expect(fifty).toHaveLength(one.length);
+});
+
+test('creating one email issues exactly these statements: a regression in the write path shows here', async () => {
+  const issued = await statementsToCreate(50, 'count-exact');
+  // Prisma reports every statement of an interactive transaction except its BEGIN.
+  const kinds = issued.map((sql) => /^\s*(\w+)(?:\s+INTO|\s+.*?\s+FROM)?\s+"public"\."(\w+)"/s.exec(sql)?.slice(1, 3).join(' ') ?? sql.trim());
+  expect(kinds).toEqual([
+    'INSERT scheduled_email', // the email, ON CONFLICT DO NOTHING … RETURNING
+    'INSERT recipient', // all 50 recipients in one multi-row INSERT
+    'SELECT scheduled_email', // read back the stored email…
+    'SELECT recipient', // …and its recipients (Prisma's include is a second query)
+    'COMMIT',
+  ]);
+  expect(issued).toHaveLength(5);
+});

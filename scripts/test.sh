@@ -14,6 +14,7 @@ ensure_deps
 # The suites create (and drop) their own databases, so all they need is an admin connection.
 ensure_postgres postgres
 ensure_redis
+ensure_chromium
 
 step "typecheck: tsc --noEmit"
 npx tsc --noEmit -p tsconfig.json

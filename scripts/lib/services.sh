@@ -6,6 +6,7 @@
 #   ensure_deps            node_modules + generated Prisma client are present and up to date
 #   ensure_postgres [db]   exports DATABASE_URL pointing at database <db> (default: postdate)
 #   ensure_redis           exports REDIS_URL
+#   ensure_chromium        a headless browser for the Bull Board test (Debian's chromium)
 #   stop_local_services    stops the Postgres/Redis that ensure_* may have started under .local/
 #
 # Resolution order for Postgres and Redis is always the same, so behaviour is predictable:
@@ -406,6 +407,30 @@ ensure_redis() {
   fi
   export REDIS_URL
   _pd_log "Redis: REDIS_URL=$(_pd_redact "$REDIS_URL")"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Chromium (the Bull Board test drives it with playwright-core; nothing is downloaded by npm)
+# ---------------------------------------------------------------------------------------------
+
+# ensure_chromium: make CHROMIUM_PATH (default /usr/bin/chromium) exist. Root on Debian/Ubuntu gets it
+# from apt; anyone else gets the command to run. Never fatal: the browser test itself decides, failing
+# under CI=true and skipping with a message otherwise.
+ensure_chromium() {
+  local browser="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  if [ -x "$browser" ]; then
+    return 0
+  fi
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    _pd_log "installing chromium for the Bull Board browser test (apt-get install chromium)"
+    if (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) >&2 && [ -x "$browser" ]; then
+      return 0
+    fi
+    _pd_log "could not install chromium with apt-get"
+  fi
+  _pd_log "no browser at $browser: the Bull Board browser test will skip (or fail under CI=true)."
+  _pd_log "  install it with: sudo apt-get install chromium (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium/Chrome binary"
+  return 0
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ test('the same delivery added 10 times, under 10 distinct job ids, across 3 work
   await waitFor('all 20 emails at the sink', () => sink.accepted.length >= 20, 30_000);
   await waitFor('every duplicate job to finish', async () => {
     const counts = await queue.getJobCounts('waiting', 'delayed', 'active');
-    return counts.waiting + counts.delayed + counts.active === 0;
+    return (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.active ?? 0) === 0;
   }, 30_000);
 
   const perMessage = sink.countByMessageId();

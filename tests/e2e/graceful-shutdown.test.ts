@@ -43,8 +43,8 @@ test('SIGTERM with sends in flight: they finish, the worker exits 0, and a new w
   const claimedBeforeSigterm = [...(await statuses())].filter(([, row]) => row.attempts > 0).map(([id]) => id);
   const signaled = Date.now();
   expect(await first.kill('SIGTERM')).toBe(0);
-  // Well inside the grace period: in-flight sends take 1.5 s, and nothing new was started.
-  expect(Date.now() - signaled).toBeLessThan(8000);
+  // Within the grace period (in-flight sends take 1.5 s), not by abandoning them when it ran out.
+  expect(Date.now() - signaled).toBeLessThan(10_000);
 
   const afterFirst = await statuses();
   expect([...afterFirst.values()].filter((row) => row.status === 'sending')).toEqual([]);
@@ -56,16 +56,16 @@ test('SIGTERM with sends in flight: they finish, the worker exits 0, and a new w
   expect(first.output()).toMatch(/"msg":"worker stopped"/);
   expect(first.output()).not.toMatch(/abandoning in-flight deliveries/);
 
-  console.log('sentByFirst', sentByFirst, 'received', sink.received.map(m=>m.receivedAt.getTime()%100000)); const second = await startWorkerProcess(variables); const t2=Date.now();
+  const second = await startWorkerProcess(variables);
   workers.push(second);
   await waitFor('every email to be sent', async () => [...(await statuses()).values()].every((row) => row.status === 'sent'), 30_000);
-  console.log('second took', Date.now()-t2, sink.received.map(m=>m.receivedAt.getTime()%100000), sink.accepted.length); const final = await statuses();
+  const final = await statuses();
   for (const id of ids) expect([id, final.get(id)]).toEqual([id, { status: 'sent', attempts: 1 }]);
   // Exactly once at SMTP: every Message-ID received (accepted or not) once, one per email.
   expect(sink.received).toHaveLength(ids.length);
   expect([...sink.countByMessageId().values()]).toEqual(ids.map(() => 1));
   expect(await second.kill('SIGTERM')).toBe(0);
-});
+}, 120_000); // two worker processes start under tsx: slow on a loaded machine
 
 test('api.stop() lets a request already in flight finish and refuses new connections meanwhile', async () => {
   const client = await stack.tenant();
@@ -90,10 +90,14 @@ test('api.stop() lets a request already in flight finish and refuses new connect
   });
   await new Promise<void>((resolve) => req.once('continue', resolve));
 
+  const stopping = Date.now();
   const stopped = api.stop().then(() => events.push('stopped'));
   await expect(fetch(`http://127.0.0.1:${api.port}/healthz`)).rejects.toThrow();
   req.end(body);
   expect(await response).toBe(201);
   await stopped;
   expect(events).toEqual(['response', 'stopped']);
+  // Bounded by SHUTDOWN_GRACE_SECONDS (5 in tests), though not prompt: stop() leaves a keep-alive
+  // connection that went idle during the drain open until the client or the grace timer closes it.
+  expect(Date.now() - stopping).toBeLessThan(5000 + 1000);
 });

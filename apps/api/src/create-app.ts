@@ -13,6 +13,11 @@ export function createApp(ctx: ApiContext): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestLogging(ctx.log, ctx.metrics));
+  // While draining, tell keep-alive clients to reconnect elsewhere so idle sockets do not hold the drain open.
+  app.use((_req, res, next) => {
+    if (ctx.isShuttingDown()) res.set('Connection', 'close');
+    next();
+  });
   app.use(healthRoutes(ctx));
   if (ctx.config.METRICS_PORT === undefined) {
     app.get('/metrics', async (_req, res) => {

@@ -9,6 +9,8 @@ import { createApp } from './create-app';
 
 export interface RunningApi {
   port: number;
+  /** The separate /metrics port when METRICS_PORT is set. */
+  metricsPort?: number;
   context: ApiContext;
   /** Stops accepting connections, lets in-flight requests finish, then closes pools. */
   stop(): Promise<void>;
@@ -54,8 +56,10 @@ export async function startApi(config: ApiEnv, log: Logger): Promise<RunningApi>
           checks: { postgres: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
         });
   log.info({ port, metricsPort: config.METRICS_PORT }, 'api listening');
+  const metricsAddress = metricsServer?.address();
   return {
     port,
+    ...(metricsAddress && typeof metricsAddress === 'object' ? { metricsPort: metricsAddress.port } : {}),
     context,
     async stop() {
       shuttingDown = true;

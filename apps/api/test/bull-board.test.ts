@@ -66,19 +66,19 @@ browserTest('with operator credentials the dashboard renders the deliveries queu
     const page = await context.newPage();
     const home = await page.goto(`${stack.baseUrl}/admin/queues`);
     expect(home?.status()).toBe(200);
-    await page.getByText('deliveries', { exact: false }).first().waitFor({ timeout: 15_000 });
-    await page.getByText('sweeps', { exact: false }).first().waitFor({ timeout: 15_000 });
+    await page.getByText('deliveries', { exact: false }).first().waitFor({ timeout: 30_000 });
+    await page.getByText('sweeps', { exact: false }).first().waitFor({ timeout: 30_000 });
 
     await page.goto(`${stack.baseUrl}/admin/queues/queue/deliveries?status=delayed`);
     for (const id of emailIds) {
-      await page.getByText(`email-${id}-`, { exact: false }).first().waitFor({ timeout: 15_000 });
+      await page.getByText(`email-${id}-`, { exact: false }).first().waitFor({ timeout: 30_000 });
     }
     mkdirSync(path.dirname(artifact), { recursive: true });
     await page.screenshot({ path: artifact, fullPage: true });
   } finally {
     await context.close();
   }
-});
+}, 90_000); // a browser start and two page loads: slow on a loaded machine
 
 browserTest('without credentials the browser gets a 401 challenge, and wrong ones get no dashboard', async () => {
   const anonymous = await (await launch()).newContext();

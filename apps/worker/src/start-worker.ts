@@ -72,7 +72,7 @@ export async function startWorker(config: WorkerEnv, log: Logger, transport?: Ma
   for (const w of [deliveries, sweeps]) {
     w.on('error', (error) => workerLog.error({ err: error }, 'queue worker error'));
     w.on('failed', (job, error) => {
-      if (job && job.attemptsMade < (job.opts.attempts ?? 1)) workerLog.warn({ jobId: job.id, err: error.message }, 'job failed; BullMQ will retry');
+      if (job && job.attemptsMade < (job.opts.attempts ?? 1)) workerLog.warn({ jobId: job.id, emailId: (job.data as { emailId?: string }).emailId, err: error.message }, 'job failed; BullMQ will retry');
     });
   }
 

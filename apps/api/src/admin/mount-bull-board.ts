@@ -1,6 +1,5 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import type { IServerAdapter } from '@bull-board/api/typings/app';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Express } from 'express';
 import type { ApiContext } from '../api-context';
@@ -20,10 +19,7 @@ export function mountBullBoard(app: Express, ctx: ApiContext): boolean {
   const serverAdapter = new ExpressAdapter().setBasePath(BULL_BOARD_PATH);
   createBullBoard({
     queues: [new BullMQAdapter(ctx.deliveryQueue, { readOnlyMode }), new BullMQAdapter(ctx.sweepQueue, { readOnlyMode })],
-    // @bull-board/express 9.10.1 brings its own @bull-board/api 9.10.1 next to our 9.10.2: the same shape,
-    // but TypeScript sees two BaseAdapter classes. At run time the adapter imports nothing from the API
-    // package, so the cast is safe; it goes once both packages are on one version.
-    serverAdapter: serverAdapter as unknown as IServerAdapter,
+    serverAdapter,
     options: { uiConfig: { boardTitle: 'postdate queues' } },
   });
   app.use(BULL_BOARD_PATH, requireBasicAuth({ user, password }, 'postdate admin'), serverAdapter.getRouter());

@@ -32,7 +32,7 @@ async function createDue(client: ApiClient, count: number, sendAt: Date, to: (i:
   const created = await client.request('POST', '/v1/emails/batch', { emails });
   expect(created.status).toBe(201);
   expect(Date.now()).toBeLessThan(sendAt.getTime());
-  return created.body.data.map((e: { id: string }) => e.id);
+  return (created.body.data as { id: string }[]).map((e) => e.id);
 }
 
 async function settled(client: ApiClient, count: number) {

@@ -31,7 +31,7 @@ export async function startWorker(config: WorkerEnv, log: Logger, transport?: Ma
   const metrics = createWorkerMetrics();
   const db = connectDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   const redis = createRedisConnection(config.REDIS_URL, 'worker');
-  const mail = transport ?? createSmtpTransport({ url: config.SMTP_URL, poolSize: config.SMTP_POOL_SIZE, timeoutMs: config.SMTP_TIMEOUT_MS });
+  const mail = transport ?? createSmtpTransport({ url: config.SMTP_URL, poolSize: config.SMTP_POOL_SIZE ?? config.WORKER_CONCURRENCY, timeoutMs: config.SMTP_TIMEOUT_MS });
   const deliveryQueue = createDeliveryQueue(redis, config.QUEUE_PREFIX);
   const sweepQueue = createSweepQueue(redis, config.QUEUE_PREFIX);
   for (const queue of [deliveryQueue, sweepQueue]) {

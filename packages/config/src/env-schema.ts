@@ -58,7 +58,11 @@ export const workerEnvSchema = sharedEnvSchema.extend({
   WORKER_ID: z.string().min(1).optional(),
   /** Port of the worker's own /healthz, /readyz and /metrics server; 0 picks a free port. */
   METRICS_PORT: port.default(9464),
-  SMTP_POOL_SIZE: positiveInt.default(5),
+  /**
+   * SMTP connections per worker; defaults to WORKER_CONCURRENCY so a claimed email never queues for a
+   * connection while its lease runs. Lower it for relays that limit connections (and raise LEASE_SECONDS).
+   */
+  SMTP_POOL_SIZE: positiveInt.optional(),
   SMTP_TIMEOUT_MS: positiveInt.default(30_000),
   /** How long a claim is valid; must exceed the SMTP timeouts so a live send never loses its lease. */
   LEASE_SECONDS: positiveInt.default(120),

@@ -6,6 +6,7 @@ import type { EnqueueDeliveries } from './delivery-target';
 import { markFailed, type FailureReason } from './mark-failed';
 import { markSent } from './mark-sent';
 import type { RecipientResult } from './record-recipient-results';
+import { recordWithRetry } from './record-with-retry';
 import { scheduleRetry } from './schedule-retry';
 
 export interface DeliveryJob {
@@ -70,8 +71,10 @@ export async function deliverEmail(ctx: DeliveryContext, job: DeliveryJob): Prom
   }
   const smtpMs = performance.now() - started;
 
-  const fenced = await inTransaction(ctx.db, (tx) =>
-    markSent(tx, { emailId, attempt: email.attempt, response: result.response, recipients: recipientResults(email, result) }),
+  const fenced = await recordWithRetry(() =>
+    inTransaction(ctx.db, (tx) =>
+      markSent(tx, { emailId, attempt: email.attempt, response: result.response, recipients: recipientResults(email, result) }),
+    ),
   );
   if (!fenced) return { outcome: 'lost_claim', attempt: email.attempt, smtpMs };
   return { outcome: 'sent', attempt: email.attempt, sendAt: email.sendAt, sentAt: new Date(), smtpMs };
@@ -93,14 +96,18 @@ async function recordFailure(
     const recipients: RecipientResult[] = email.recipients
       .filter((r) => rejected.has(r.address))
       .map((r) => ({ id: r.id, status: 'rejected', response: rejected.get(r.address) ?? null }));
-    const fenced = await inTransaction(ctx.db, (tx) => markFailed(tx, { emailId, attempt, reason, error: message, recipients }));
+    const fenced = await recordWithRetry(() =>
+      inTransaction(ctx.db, (tx) => markFailed(tx, { emailId, attempt, reason, error: message, recipients })),
+    );
     if (!fenced) return { outcome: 'lost_claim', attempt, smtpMs };
     return { outcome: 'failed', reason, attempt, error: message, smtpMs };
   }
 
   const delaySeconds = retryDelaySeconds(ctx.policy, attempt);
-  const retry = await inTransaction(ctx.db, (tx) =>
-    scheduleRetry(tx, { emailId, attempt, delaySeconds, error: message, horizonSeconds: ctx.horizonSeconds }),
+  const retry = await recordWithRetry(() =>
+    inTransaction(ctx.db, (tx) =>
+      scheduleRetry(tx, { emailId, attempt, delaySeconds, error: message, horizonSeconds: ctx.horizonSeconds }),
+    ),
   );
   if (!retry.fenced) return { outcome: 'lost_claim', attempt, smtpMs };
   const outcome = { outcome: 'retry_scheduled' as const, attempt, delaySeconds, error: message, smtpMs };

@@ -19,8 +19,15 @@ export async function markSent(tx: Db, request: MarkSentRequest): Promise<boolea
     UPDATE scheduled_email
     SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL, updated_at = now()
     WHERE id = ${request.emailId} AND status = 'sending' AND attempts = ${request.attempt}`;
-  await finishAttempt(tx, request.emailId, request.attempt, updated === 1 ? 'sent' : 'sent_after_lease_lost', request.response);
-  if (updated !== 1) return false;
+  if (updated !== 1) {
+    // A retry after a lost connection may find its own earlier commit: that is success, not a lost claim.
+    const [row] = await tx.$queryRaw<{ done: boolean }[]>`
+      SELECT status = 'sent' AND attempts = ${request.attempt} AS done FROM scheduled_email WHERE id = ${request.emailId}`;
+    if (row?.done) return true;
+    await finishAttempt(tx, request.emailId, request.attempt, 'sent_after_lease_lost', request.response);
+    return false;
+  }
+  await finishAttempt(tx, request.emailId, request.attempt, 'sent', request.response);
   await recordRecipientResults(tx, request.emailId, request.recipients);
   return true;
 }

@@ -1,0 +1,171 @@
+import { apiEnvSchema, ConfigError, loadConfig, sharedEnvSchema, variableNames, workerEnvSchema } from '../src/index';
+
+const shared = { DATABASE_URL: 'postgresql://postdate@db:5432/postdate', REDIS_URL: 'redis://redis:6379' };
+const worker = { ...shared, SMTP_URL: 'smtp://mailpit:1025', MAIL_DOMAIN: 'mail.example.com' };
+
+function problems(schema: Parameters<typeof loadConfig>[0], env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(schema, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig: what is wrong is said by name', () => {
+  test.each(['DATABASE_URL', 'REDIS_URL'])('a missing %s is named as required', (name) => {
+    const env: Record<string, string> = { ...shared };
+    delete env[name];
+    expect(problems(apiEnvSchema, env)).toEqual([`${name} is required but not set`]);
+  });
+
+  test('an empty value counts as not set', () => {
+    expect(problems(apiEnvSchema, { ...shared, DATABASE_URL: '' })).toEqual(['DATABASE_URL is required but not set']);
+  });
+
+  test('every problem is reported at once, and the error message lists them', () => {
+    try {
+      loadConfig(workerEnvSchema, {});
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      const e = error as ConfigError;
+      expect(e.name).toBe('ConfigError');
+      expect([...e.problems].sort()).toEqual(
+        ['DATABASE_URL', 'MAIL_DOMAIN', 'REDIS_URL', 'SMTP_URL'].map((n) => `${n} is required but not set`),
+      );
+      for (const name of ['DATABASE_URL', 'MAIL_DOMAIN', 'REDIS_URL', 'SMTP_URL']) expect(e.message).toContain(name);
+    }
+  });
+
+  test.each([
+    ['DATABASE_URL', 'not a url', /DATABASE_URL: /],
+    ['DATABASE_URL', 'mysql://db/postdate', /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    ['REDIS_URL', 'http://redis:6379', /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/],
+    ['REDIS_URL', 'redis//nohost', /REDIS_URL: /],
+  ])('a malformed %s (%j) is named with the reason', (name, value, expected) => {
+    // Not a URL at all also fails the scheme check: two lines, both naming the variable.
+    const found = problems(apiEnvSchema, { ...shared, [name]: value });
+    expect(found.length).toBeGreaterThanOrEqual(1);
+    expect(found[0]).toMatch(expected);
+    for (const line of found) expect(line.startsWith(`${name}: `)).toBe(true);
+  });
+
+  test.each([
+    ['SMTP_URL', 'http://mailpit:1025', /SMTP_URL: must be an smtp/],
+    ['MAIL_DOMAIN', 'mail example.com', /MAIL_DOMAIN: must be a domain name/],
+    ['MAIL_DOMAIN', 'x>@evil', /MAIL_DOMAIN: must be a domain name/],
+    ['LEASE_RECOVERY', 'sometimes', /LEASE_RECOVERY: /],
+    ['WORKER_CONCURRENCY', 'ten', /WORKER_CONCURRENCY: /],
+    ['WORKER_CONCURRENCY', '0', /WORKER_CONCURRENCY: /],
+    ['WORKER_CONCURRENCY', '1.5', /WORKER_CONCURRENCY: /],
+    ['METRICS_PORT', '70000', /METRICS_PORT: /],
+  ])('worker: a bad %s (%j) is named', (name, value, expected) => {
+    const found = problems(workerEnvSchema, { ...worker, [name]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(expected);
+  });
+
+  test.each([
+    ['BODY_LIMIT_BYTES', '-1'],
+    ['MAX_RECIPIENTS', '0'],
+    ['MAX_RECIPIENTS', 'lots'],
+    ['RATE_LIMIT_PER_MINUTE', '-5'],
+    ['LOG_LEVEL', 'verbose'],
+    ['ADMIN_PASSWORD', 'short'],
+    ['PORT', '65536'],
+  ])('api: a bad %s (%j) is named', (name, value) => {
+    const found = problems(apiEnvSchema, { ...shared, [name]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]!.startsWith(`${name}: `)).toBe(true);
+  });
+});
+
+describe('loadConfig: defaults and coercion', () => {
+  test('api defaults', () => {
+    const config = loadConfig(apiEnvSchema, shared);
+    expect(config).toEqual({
+      ...shared,
+      DATABASE_POOL_SIZE: 10,
+      LOG_LEVEL: 'info',
+      QUEUE_PREFIX: '{postdate}',
+      ENQUEUE_HORIZON_SECONDS: 3600,
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      BODY_LIMIT_BYTES: 1_048_576,
+      MAX_RECIPIENTS: 100,
+      MAX_SCHEDULE_DAYS: 365,
+      MAX_BATCH_SIZE: 1000,
+      RATE_LIMIT_PER_MINUTE: 600,
+      ADMIN_READ_ONLY: false,
+      SHUTDOWN_GRACE_SECONDS: 10,
+    });
+    expect(config.METRICS_PORT).toBeUndefined();
+    expect(config.ADMIN_USER).toBeUndefined();
+  });
+
+  test('worker defaults', () => {
+    const config = loadConfig(workerEnvSchema, worker);
+    expect(config).toMatchObject({
+      WORKER_CONCURRENCY: 10,
+      METRICS_PORT: 9464,
+      SMTP_POOL_SIZE: 5,
+      SMTP_TIMEOUT_MS: 30_000,
+      LEASE_SECONDS: 120,
+      MAX_ATTEMPTS: 8,
+      RETRY_BASE_SECONDS: 30,
+      RETRY_MAX_SECONDS: 3600,
+      LEASE_RECOVERY: 'at-least-once',
+      SHUTDOWN_GRACE_SECONDS: 30,
+    });
+  });
+
+  test('numbers are coerced from strings; an empty value takes the default', () => {
+    const config = loadConfig(apiEnvSchema, { ...shared, PORT: '8080', MAX_RECIPIENTS: '5', BODY_LIMIT_BYTES: '' });
+    expect(config.PORT).toBe(8080);
+    expect(config.MAX_RECIPIENTS).toBe(5);
+    expect(config.BODY_LIMIT_BYTES).toBe(1_048_576);
+  });
+
+  test('PORT 0 (pick a free port) and RATE_LIMIT_PER_MINUTE 0 are allowed', () => {
+    const config = loadConfig(apiEnvSchema, { ...shared, PORT: '0', RATE_LIMIT_PER_MINUTE: '0' });
+    expect(config.PORT).toBe(0);
+    expect(config.RATE_LIMIT_PER_MINUTE).toBe(0);
+  });
+
+  test.each([
+    ['true', true],
+    ['1', true],
+    ['yes', true],
+    ['false', false],
+    ['0', false],
+    ['no', false],
+  ])('boolean flag %j → %s', (value, expected) => {
+    expect(loadConfig(apiEnvSchema, { ...shared, ADMIN_READ_ONLY: value }).ADMIN_READ_ONLY).toBe(expected);
+  });
+
+  test.each(['TRUE', 'on', 'y', '2', 'maybe'])('boolean flag %j is refused, not read as false', (value) => {
+    expect(problems(apiEnvSchema, { ...shared, ADMIN_READ_ONLY: value })[0]).toMatch(/^ADMIN_READ_ONLY: /);
+  });
+
+  test('variables a schema does not know are ignored (the process environment has many)', () => {
+    expect(loadConfig(sharedEnvSchema, { ...shared, PATH: '/usr/bin', HOME: '/root' })).not.toHaveProperty('PATH');
+  });
+
+  test('reads process.env when no environment is given', () => {
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, shared, { LOG_LEVEL: 'warn' });
+      expect(loadConfig(sharedEnvSchema).LOG_LEVEL).toBe('warn');
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
+
+  test('the schema lists every variable by name', () => {
+    expect(variableNames(sharedEnvSchema)).toEqual(['DATABASE_POOL_SIZE', 'DATABASE_URL', 'ENQUEUE_HORIZON_SECONDS', 'LOG_LEVEL', 'QUEUE_PREFIX', 'REDIS_URL']);
+    expect(variableNames(workerEnvSchema)).toContain('SMTP_URL');
+    expect(variableNames(apiEnvSchema)).toContain('MAX_RECIPIENTS');
+  });
+});

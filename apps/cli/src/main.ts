@@ -8,6 +8,7 @@ import { createTenant, DomainError, findTenantId, issueApiKey, listApiKeys, revo
 const USAGE = `usage: npm run cli -- <command>
   migrate                               apply prisma/migrations (safe to run concurrently)
   tenant create <name> [--quota N]      create a tenant; prints its first API key on the last line
+  tenant quota <name> <N|none>          set (or remove) a tenant's daily recipient quota
   key create <tenant> [--label L]       issue another API key; prints it on the last line
   key list [tenant]                     list keys (prefix only)
   key revoke <prefix>                   revoke a key at once`;
@@ -38,6 +39,12 @@ async function run(argv: string[]): Promise<void> {
       const tenant = await inTransaction(db, (tx) => createTenant(tx, arg, quota));
       console.log(`created tenant ${tenant.name} (id ${tenant.tenantId}). API key (shown once, store it now):`);
       console.log(tenant.apiKey);
+    } else if (group === 'tenant' && action === 'quota' && arg && positionals[3]) {
+      const raw = positionals[3];
+      const quota = raw === 'none' ? null : Number(raw);
+      if (quota !== null && (!Number.isInteger(quota) || quota < 0)) throw new Error('quota must be a whole number or "none"');
+      await db.tenant.update({ where: { id: await findTenantId(db, arg) }, data: { dailyRecipientQuota: quota } });
+      console.log(`tenant ${arg}: daily recipient quota ${quota ?? 'none'}`);
     } else if (group === 'key' && action === 'create' && arg) {
       const tenantId = await findTenantId(db, arg);
       const key = await issueApiKey(db, tenantId, values.label);

@@ -40,3 +40,4 @@ export type { UpdateEmailCommand } from './emails/update-email';
 export { cancelEmail } from './emails/cancel-email';
 export { removeRecipient } from './emails/remove-recipient';
 export { lockEmail } from './emails/lock-email';
+export { consumeQuota } from './quota/consume-quota';

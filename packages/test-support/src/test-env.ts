@@ -53,6 +53,8 @@ export function apiConfig(env: Environment, overrides: Record<string, string> = 
     HOST: '127.0.0.1',
     DATABASE_POOL_SIZE: '10',
     SHUTDOWN_GRACE_SECONDS: '5',
+    // The race suite fires thousands of requests per minute from one key; rate-limit tests turn it on.
+    RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...overrides,
   });

@@ -1,5 +1,6 @@
 import type { Db } from '@postdate/db';
 import { IdempotencyMismatchError } from '../errors';
+import { consumeQuota } from '../quota/consume-quota';
 import type { DeliveryTarget } from '../delivery/delivery-target';
 import type { CreateEmailInput } from './email-input';
 import type { EmailWithRecipients } from './email-view';
@@ -129,6 +130,8 @@ export async function createEmails(tx: Db, command: CreateEmailsCommand): Promis
     }
     return { email: existing, replayed: true };
   });
+
+  await consumeQuota(tx, tenantId, recipients.length, now);
 
   const toEnqueue = inserted
     .filter((row) => row.queued)

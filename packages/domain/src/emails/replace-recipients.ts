@@ -11,7 +11,7 @@ export type RecipientLists = Partial<Record<RecipientKind, ParsedAddress[]>>;
  * clear-and-repopulate, so a concurrent reader never sees an email without recipients and rows keep their
  * ids and results. Kinds not given keep their current addresses. Caller holds the email row lock.
  */
-export async function replaceRecipients(tx: Db, emailId: bigint, lists: RecipientLists): Promise<void> {
+export async function replaceRecipients(tx: Db, emailId: bigint, lists: RecipientLists): Promise<{ added: number }> {
   const current = (await lockRecipients(tx, emailId)).filter((r) => r.status !== 'removed');
   const currentOf = (kind: RecipientKind): ParsedAddress[] =>
     current.filter((r) => r.kind === kind).map((r) => ({ address: r.address, name: r.name }));
@@ -29,6 +29,8 @@ export async function replaceRecipients(tx: Db, emailId: bigint, lists: Recipien
     return want && want.kind === r.kind && want.name === r.name;
   }).map((r) => r.address));
   const upserts = desired.filter((r) => !unchanged.has(r.address));
+  const present = new Set(current.map((r) => r.address));
+  const added = desired.filter((r) => !present.has(r.address)).length;
 
   if (removed.length > 0) {
     // Rows locked above (lockRecipients), in id order.
@@ -46,4 +48,5 @@ export async function replaceRecipients(tx: Db, emailId: bigint, lists: Recipien
       ON CONFLICT (email_id, address) DO UPDATE
       SET kind = EXCLUDED.kind, name = EXCLUDED.name, status = 'pending', smtp_response = NULL, updated_at = now()`;
   }
+  return { added };
 }

@@ -2,6 +2,7 @@ import type { Db } from '@postdate/db';
 import type { DeliveryTarget } from '../delivery/delivery-target';
 import { ConflictError, ValidationFailedError } from '../errors';
 import type { UpdateEmailInput } from './email-input';
+import { consumeQuota } from '../quota/consume-quota';
 import { lockEmail } from './lock-email';
 import { replaceRecipients } from './replace-recipients';
 
@@ -33,7 +34,13 @@ export async function updateEmail(tx: Db, command: UpdateEmailCommand): Promise<
   if (!hasText && !hasHtml) throw new ValidationFailedError('an email needs text, html or both');
 
   if (patch.to || patch.cc || patch.bcc) {
-    await replaceRecipients(tx, id, { ...(patch.to && { to: patch.to }), ...(patch.cc && { cc: patch.cc }), ...(patch.bcc && { bcc: patch.bcc }) });
+    const { added } = await replaceRecipients(tx, id, {
+      ...(patch.to && { to: patch.to }),
+      ...(patch.cc && { cc: patch.cc }),
+      ...(patch.bcc && { bcc: patch.bcc }),
+    });
+    // Newly added addresses count against the daily quota like a new email's would.
+    await consumeQuota(tx, tenantId, added, now);
   }
   if (patch.metadata) {
     const deleted = Object.keys(patch.metadata).filter((k) => patch.metadata![k] === null);

@@ -1,0 +1,32 @@
+import type { RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@postdate/observability';
+import { HttpError } from '../http-errors';
+
+/**
+ * Per-API-key request budget per minute, counted in Redis so every API replica shares it. A fixed
+ * one-minute window: one INCR and one PEXPIRE per request. When Redis is unreachable the request is let
+ * through (Postgres quotas still bound what a tenant can send); the outage is logged.
+ */
+export function rateLimit(redis: Redis, options: { perMinute: number; prefix: string; log: Logger }): RequestHandler {
+  return async (req, res, next) => {
+    const principal = req.principal;
+    if (options.perMinute === 0 || !principal) return next();
+    const windowStart = Math.floor(Date.now() / 60_000) * 60_000;
+    const key = `${options.prefix}:ratelimit:${principal.keyPrefix}:${windowStart}`;
+    let count: number;
+    try {
+      const result = await redis.multi().incr(key).pexpire(key, 61_000).exec();
+      count = Number(result?.[0]?.[1] ?? 0);
+    } catch (error) {
+      options.log.warn({ err: (error as Error).message }, 'rate limiter unavailable; request allowed');
+      return next();
+    }
+    const resetSeconds = Math.max(1, Math.ceil((windowStart + 60_000 - Date.now()) / 1000));
+    res.set({ 'RateLimit-Limit': String(options.perMinute), 'RateLimit-Remaining': String(Math.max(0, options.perMinute - count)), 'RateLimit-Reset': String(resetSeconds) });
+    if (count > options.perMinute) {
+      throw new HttpError(429, 'rate_limited', `rate limit of ${options.perMinute} requests per minute exceeded for this API key`, { limit: options.perMinute, retryAfterSeconds: resetSeconds }, { 'Retry-After': String(resetSeconds) });
+    }
+    next();
+  };
+}

@@ -50,5 +50,10 @@ export function toHttpError(error: unknown): HttpError {
     case 'request.aborted':
       return new HttpError(400, 'request_aborted', 'request was aborted');
   }
+  // Other client errors raised by Express itself (a path that is not valid percent-encoding, …).
+  const status = (error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new HttpError(status, 'bad_request', 'the request could not be understood');
+  }
   return new HttpError(500, 'internal_error', 'internal error');
 }

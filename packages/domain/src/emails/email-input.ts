@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatAddress, parseAddress } from './parse-address';
+import { depthExceeds, isStorableJson, isStorableText } from './storable-text';
 
 export interface EmailLimits {
   maxRecipients: number;
@@ -11,7 +12,17 @@ export const defaultEmailLimits: EmailLimits = { maxRecipients: 100, maxSchedule
 const CRLF = /[\r\n]/;
 // Headers a client may set. Everything that routes, identifies or structures the message is ours.
 const ALLOWED_HEADERS = /^(X-[A-Za-z0-9-]{1,64}|List-Unsubscribe|List-Unsubscribe-Post|List-Id|In-Reply-To|References|Precedence|Auto-Submitted)$/i;
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))$/;
+
+/** Date.parse rolls 2027-02-31 over into March; a date-time must name a real calendar instant. */
+function isRealDateTime(match: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, , second, , , offsetHours, offsetMinutes] = match.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  return (
+    month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hour! <= 23 && minute! <= 59 && second! <= 59 &&
+    offsetHours! <= 14 && offsetMinutes! <= 59
+  );
+}
 const MAX_METADATA_BYTES = 8192;
 const MAX_METADATA_DEPTH = 4;
 
@@ -24,25 +35,26 @@ const addressField = z.string().max(512).transform((raw, ctx) => {
   return parsed;
 });
 
+const storableText = (what: string) => z.string().refine(isStorableText, `${what} contains a NUL character or an unpaired surrogate`);
+
 const headerLine = (what: string, max: number) =>
-  z
-    .string()
+  storableText(what)
     .max(max)
     .refine((v) => !CRLF.test(v), `${what} may not contain CR or LF`);
 
-function depthOf(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
-  const children = Array.isArray(value) ? value : Object.values(value);
-  return 1 + children.reduce<number>((max, child) => Math.max(max, depthOf(child)), 0);
-}
-
 export const metadataSchema = z
   .record(z.string().max(128), z.unknown())
-  .refine((m) => depthOf(m) <= MAX_METADATA_DEPTH, `metadata may nest at most ${MAX_METADATA_DEPTH} levels`)
-  .refine(
-    (m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES,
-    `metadata may be at most ${MAX_METADATA_BYTES} bytes of JSON`,
-  );
+  // One check in order: the depth test is iterative, and only a shallow value is serialised afterwards
+  // (JSON.stringify of a very deep value would overflow the stack).
+  .superRefine((m, ctx) => {
+    if (depthExceeds(m, MAX_METADATA_DEPTH)) {
+      ctx.addIssue({ code: 'custom', message: `metadata may nest at most ${MAX_METADATA_DEPTH} levels` });
+    } else if (Buffer.byteLength(JSON.stringify(m)) > MAX_METADATA_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `metadata may be at most ${MAX_METADATA_BYTES} bytes of JSON` });
+    } else if (!isStorableJson(m)) {
+      ctx.addIssue({ code: 'custom', message: 'metadata contains a NUL character or an unpaired surrogate' });
+    }
+  });
 
 export const headersSchema = z
   .record(z.string(), headerLine('header value', 998))
@@ -61,7 +73,7 @@ export function sendAtSchema(limits: EmailLimits) {
     .regex(ISO_WITH_OFFSET, 'sendAt must be an ISO 8601 date-time with an offset, e.g. 2030-01-01T09:00:00Z')
     .transform((v, ctx) => {
       const date = new Date(v);
-      if (Number.isNaN(date.getTime())) {
+      if (Number.isNaN(date.getTime()) || !isRealDateTime(ISO_WITH_OFFSET.exec(v)!)) {
         ctx.addIssue({ code: 'custom', message: 'sendAt is not a real date' });
         return z.NEVER;
       }
@@ -83,8 +95,8 @@ export function createEmailInputSchema(limits: EmailLimits = defaultEmailLimits)
       bcc: z.array(addressField).default([]),
       replyTo: z.union([addressField.transform((a) => [a]), z.array(addressField).max(10)]).default([]),
       subject: headerLine('subject', 998).default(''),
-      text: z.string().optional(),
-      html: z.string().optional(),
+      text: storableText('text').optional(),
+      html: storableText('html').optional(),
       headers: headersSchema.default({}),
       sendAt: sendAtSchema(limits).optional(),
       expiresAfter: z.number().int().positive().max(31_536_000).optional(),
@@ -121,8 +133,8 @@ export function updateEmailInputSchema(limits: EmailLimits = defaultEmailLimits)
       bcc: z.array(addressField).optional(),
       replyTo: z.union([addressField.transform((a) => [a]), z.array(addressField).max(10)]).optional(),
       subject: headerLine('subject', 998).optional(),
-      text: z.string().nullable().optional(),
-      html: z.string().nullable().optional(),
+      text: storableText('text').nullable().optional(),
+      html: storableText('html').nullable().optional(),
       headers: headersSchema.optional(),
       sendAt: sendAtSchema(limits).optional(),
       expiresAfter: z.number().int().positive().max(31_536_000).nullable().optional(),

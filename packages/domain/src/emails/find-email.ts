@@ -3,8 +3,15 @@ import { NotFoundError } from '../errors';
 import type { EmailWithRecipients } from './email-view';
 
 /** Parses a client-supplied id; anything that is not one of ours is simply not found. */
+const MAX_BIGINT = 9223372036854775807n;
+
+/** True for a decimal id that fits Postgres' bigint; anything else cannot name a row. */
+export function isRowId(raw: string): boolean {
+  return /^[1-9][0-9]{0,18}$/.test(raw) && BigInt(raw) <= MAX_BIGINT;
+}
+
 export function parseEmailId(raw: string): bigint {
-  if (!/^[1-9][0-9]{0,18}$/.test(raw)) throw new NotFoundError(`email ${raw.slice(0, 40)} not found`);
+  if (!isRowId(raw)) throw new NotFoundError(`email ${raw.slice(0, 40)} not found`);
   return BigInt(raw);
 }
 

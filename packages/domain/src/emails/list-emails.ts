@@ -1,6 +1,7 @@
 import type { Db, EmailStatus } from '@postdate/db';
 import { ValidationFailedError } from '../errors';
 import { toEmailView, type EmailView } from './email-view';
+import { isRowId } from './find-email';
 
 export interface ListEmailsQuery {
   status?: EmailStatus;
@@ -16,7 +17,7 @@ export interface EmailPage {
 
 /** Newest first, keyset-paginated on id, so a page costs the same however deep the history. */
 export async function listEmails(db: Db, tenantId: bigint, query: ListEmailsQuery): Promise<EmailPage> {
-  if (query.cursor !== undefined && !/^[1-9][0-9]{0,18}$/.test(query.cursor)) {
+  if (query.cursor !== undefined && !isRowId(query.cursor)) {
     throw new ValidationFailedError('cursor is not valid');
   }
   const rows = await db.scheduledEmail.findMany({

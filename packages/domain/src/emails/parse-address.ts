@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { isStorableText } from './storable-text';
 
 export interface ParsedAddress {
   /** The bare addr-spec, lower-cased, domain in ASCII (punycode): what uniqueness is judged on. */
@@ -22,7 +23,8 @@ export function parseAddress(raw: string): ParsedAddress | { error: string } {
   const spec = withName ? withName[2]!.trim() : trimmed;
   let name = withName ? withName[1]!.trim() : '';
   if (name.startsWith('"') && name.endsWith('"') && name.length >= 2) name = name.slice(1, -1);
-  if (/[<>"]/.test(name)) return { error: 'display name may not contain <, > or "' };
+  if (/[<>"\\]/.test(name)) return { error: 'display name may not contain <, >, " or \\' };
+  if (!isStorableText(name)) return { error: 'display name contains an unpaired surrogate' };
   if (name.length > 200) return { error: 'display name is longer than 200 characters' };
 
   const at = spec.lastIndexOf('@');
@@ -33,10 +35,17 @@ export function parseAddress(raw: string): ParsedAddress | { error: string } {
   if (!LOCAL_PART.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
     return { error: 'local part has characters an address may not have' };
   }
+  // The URL parser behind domainToASCII decodes %xx and rewrites numeric hosts (0x7f.1 → 127.0.0.1):
+  // refuse those inputs rather than deliver to a host the client did not write.
+  if (/[%\[\]]/.test(domainRaw)) return { error: 'domain is not a valid host name' };
   const domain = domainToASCII(domainRaw.toLowerCase());
   const labels = domain.split('.');
   if (!domain || labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) {
     return { error: 'domain is not a valid host name' };
+  }
+  // A top-level label is never all digits: this refuses IPv4 literals in every notation.
+  if (/^[0-9]+$/.test(labels[labels.length - 1]!) || /^0x/i.test(labels[labels.length - 1]!)) {
+    return { error: 'domain must be a host name, not an IP address' };
   }
   const address = `${local.toLowerCase()}@${domain}`;
   if (address.length > 254) return { error: 'is longer than 254 characters' };

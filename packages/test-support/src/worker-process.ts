@@ -4,6 +4,12 @@ import { waitFor } from './wait-for';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
+// Worker processes must not outlive the test process that started them, whatever happened to the test.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface WorkerProcess {
   child: ChildProcess;
   output: () => string;
@@ -23,7 +29,13 @@ export async function startWorkerProcess(variables: Record<string, string>): Pro
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  running.add(child);
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? signal ?? -1);
+    }),
+  );
   const started = await Promise.race([
     waitFor('worker process to start', () => /"probePort":(\d+),"msg":"worker started"/.exec(output), 30_000),
     exited.then((code) => {
@@ -36,7 +48,11 @@ export async function startWorkerProcess(variables: Record<string, string>): Pro
     probePort: Number(started[1]),
     exited,
     kill(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        // A graceful stop that has not finished after 30 s is not going to: do not leave it running.
+        setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 30_000).unref();
+      }
       return exited;
     },
   };

@@ -109,7 +109,6 @@ describe('loadConfig: defaults and coercion', () => {
     expect(config).toMatchObject({
       WORKER_CONCURRENCY: 10,
       METRICS_PORT: 9464,
-      SMTP_POOL_SIZE: 5,
       SMTP_TIMEOUT_MS: 30_000,
       LEASE_SECONDS: 120,
       MAX_ATTEMPTS: 8,
@@ -118,6 +117,8 @@ describe('loadConfig: defaults and coercion', () => {
       LEASE_RECOVERY: 'at-least-once',
       SHUTDOWN_GRACE_SECONDS: 30,
     });
+    // Unset means "as many as WORKER_CONCURRENCY", decided where the transport is built.
+    expect(config.SMTP_POOL_SIZE).toBeUndefined();
   });
 
   test('numbers are coerced from strings; an empty value takes the default', () => {
@@ -164,7 +165,14 @@ describe('loadConfig: defaults and coercion', () => {
   });
 
   test('the schema lists every variable by name', () => {
-    expect(variableNames(sharedEnvSchema)).toEqual(['DATABASE_POOL_SIZE', 'DATABASE_URL', 'ENQUEUE_HORIZON_SECONDS', 'LOG_LEVEL', 'QUEUE_PREFIX', 'REDIS_URL']);
+    expect(variableNames(sharedEnvSchema)).toEqual([
+      'DATABASE_POOL_SIZE',
+      'DATABASE_URL',
+      'ENQUEUE_HORIZON_SECONDS',
+      'LOG_LEVEL',
+      'QUEUE_PREFIX',
+      'REDIS_URL',
+    ]);
     expect(variableNames(workerEnvSchema)).toContain('SMTP_URL');
     expect(variableNames(apiEnvSchema)).toContain('MAX_RECIPIENTS');
   });

@@ -70,6 +70,18 @@ describe('parseAddress: what it refuses', () => {
     expect(rejected(raw)).toMatch(/control character/);
   });
 
+  // Not a control character, but not text either: Postgres (jsonb) refuses it, text columns turn it into U+FFFD.
+  test.each([
+    ['high', 'Bob\ud800 <bob@example.com>'],
+    ['low', '\udc00 <bob@example.com>'],
+  ])('an unpaired %s surrogate in the display name', (_what, raw) => {
+    rejected(raw);
+  });
+
+  test('a surrogate pair (an emoji) in the display name is fine', () => {
+    expect(ok('Bob 🎉 <bob@example.com>').name).toBe('Bob 🎉');
+  });
+
   test.each([
     ['quoted local part', '"bob smith"@example.com'],
     ['quoted local part with a name', 'Bob <"bob"@example.com>'],

@@ -37,7 +37,11 @@ describe('recipientList: one row per address, in the most visible field', () => 
   });
 
   test('addresses equal after normalisation (case, IDN) are one recipient', () => {
-    const list = recipientList({ to: parsed('user@bücher.de'), cc: parsed('USER@xn--bcher-kva.de'), bcc: parsed('User@BÜCHER.de') });
+    const list = recipientList({
+      to: parsed('user@bücher.de'),
+      cc: parsed('USER@xn--bcher-kva.de'),
+      bcc: parsed('User@BÜCHER.de'),
+    });
     expect(list).toEqual([{ address: 'user@xn--bcher-kva.de', name: null, kind: 'to' }]);
   });
 

@@ -1,6 +1,12 @@
 import { retryDelaySeconds, type DeliveryPolicy } from '../src/delivery/delivery-policy';
 
-const policy: DeliveryPolicy = { leaseSeconds: 120, maxAttempts: 8, retryBaseSeconds: 30, retryMaxSeconds: 3600, leaseRecovery: 'at-least-once' };
+const policy: DeliveryPolicy = {
+  leaseSeconds: 120,
+  maxAttempts: 8,
+  retryBaseSeconds: 30,
+  retryMaxSeconds: 3600,
+  leaseRecovery: 'at-least-once',
+};
 const middle = () => 0.5; // no jitter: factor 0.8 + 0.4 * 0.5 = 1
 
 describe('retryDelaySeconds', () => {

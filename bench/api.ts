@@ -1,0 +1,165 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { connectDatabase } from '@postdate/db/client';
+import { createDeliveryQueue, createRedisConnection } from '@postdate/queue';
+import { uniqueQueuePrefix } from '@postdate/test-support';
+import { benchMessage, benchTenant } from './support/bench-emails';
+import { nextMessage, rssMiB, spawnTs, type NodeProcess } from './support/processes';
+import { emitResult, envInt, progress, ratio, resultsDir, round1 } from './support/report';
+import { createBenchDatabase, freePort, startRedisServer } from './support/services';
+
+// bench:api — autocannon POST /v1/emails (5 recipients, due in 30 min so the enqueue happens) against the
+// API process, and the same body against a bare node:http + node-postgres endpoint doing the same
+// transaction; ROUNDS alternating rounds of DURATION seconds each after a warm-up, same run.
+
+const CONNECTIONS = envInt('CONNECTIONS', 20);
+const DURATION_S = envInt('DURATION_SECONDS', 12);
+const WARMUP_S = envInt('WARMUP_SECONDS', 3);
+const ROUNDS = envInt('ROUNDS', 2);
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const profileDir = path.join(resultsDir, 'profiles', 'api');
+
+async function waitHttp(url: string) {
+  for (let i = 0; ; i++) {
+    try {
+      const response = await fetch(url);
+      if (response.status < 500) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (i > 600) throw new Error(`${url} did not come up`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function cannon(url: string, headers: Record<string, string>, body: string, seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+}
+
+function summarise(results: autocannon.Result[]) {
+  const sum = (f: (r: autocannon.Result) => number) => results.reduce((s, r) => s + f(r), 0);
+  const mean = (f: (r: autocannon.Result) => number) => round1(sum(f) / results.length);
+  return {
+    reqPerSec: mean((r) => r.requests.average),
+    latencyMs: {
+      p50: mean((r) => r.latency.p50),
+      p99: mean((r) => r.latency.p99),
+      max: Math.max(...results.map((r) => r.latency.max)),
+    },
+    perRound: results.map((r) => round1(r.requests.average)),
+    requests: sum((r) => r.requests.total),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors + r.timeouts),
+  };
+}
+
+async function main() {
+  progress(`api: ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S}s per side after ${WARMUP_S}s warm-up`);
+  const redis = await startRedisServer();
+  const database = await createBenchDatabase('api');
+  const db = connectDatabase({ url: database.url, poolSize: 2 });
+  const procs: NodeProcess[] = [];
+  try {
+    const { tenantId, apiKey } = await benchTenant(db);
+    const queuePrefix = uniqueQueuePrefix();
+    const apiPort = await freePort();
+    const api = spawnTs(
+      'apps/api/src/main.ts',
+      {
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        QUEUE_PREFIX: queuePrefix,
+        PORT: String(apiPort),
+        HOST: '127.0.0.1',
+        DATABASE_POOL_SIZE: String(envInt('DATABASE_POOL_SIZE', 10)),
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+        // The per-key rate limiter stays on (its Redis call is part of the request's cost) but never trips.
+        RATE_LIMIT_PER_MINUTE: String(envInt('RATE_LIMIT_PER_MINUTE', 100_000_000)),
+      },
+      PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    );
+    procs.push(api);
+    const barePort = await freePort();
+    const bare = spawnTs('bench/baselines/bare-api.ts', {
+      DATABASE_URL: database.url,
+      PORT: String(barePort),
+      TENANT_ID: tenantId.toString(),
+      POOL_SIZE: String(envInt('DATABASE_POOL_SIZE', 10)),
+    });
+    procs.push(bare);
+    await Promise.all([waitHttp(`http://127.0.0.1:${apiPort}/healthz`), nextMessage(bare, 'ready')]);
+
+    const body = JSON.stringify(benchMessage(1, 5, new Date(Date.now() + 30 * 60_000)));
+    const apiUrl = `http://127.0.0.1:${apiPort}/v1/emails`;
+    const bareUrl = `http://127.0.0.1:${barePort}/v1/emails`;
+    const auth = { authorization: `Bearer ${apiKey}` };
+    const probe = await fetch(apiUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
+    if (probe.status !== 201) throw new Error(`API answered ${probe.status}: ${await probe.text()}`);
+
+    progress('warm-up');
+    await cannon(apiUrl, auth, body, WARMUP_S);
+    await cannon(bareUrl, {}, body, WARMUP_S);
+    const pd: autocannon.Result[] = [];
+    const base: autocannon.Result[] = [];
+    const rss: number[] = [];
+    const window = { first: Date.now(), last: 0 };
+    for (let round = 1; round <= ROUNDS; round++) {
+      const sampler = setInterval(() => rss.push(rssMiB(api.pid)), 500);
+      pd.push(await cannon(apiUrl, auth, body, DURATION_S));
+      window.last = Date.now();
+      clearInterval(sampler);
+      base.push(await cannon(bareUrl, {}, body, DURATION_S));
+      progress(
+        `round ${round}: postdate ${round1(pd.at(-1)!.requests.average)} req/s, baseline ${round1(base.at(-1)!.requests.average)} req/s`,
+      );
+    }
+    if (PROFILE) {
+      mkdirSync(profileDir, { recursive: true });
+      writeFileSync(path.join(profileDir, 'window.json'), JSON.stringify(window));
+    }
+    const postdate = summarise(pd);
+    const baseline = summarise(base);
+
+    const queue = createDeliveryQueue(createRedisConnection(redis.url, 'producer'), queuePrefix);
+    const delayed = await queue.getDelayedCount();
+    await queue.close();
+    const created = await db.$queryRaw<
+      { n: bigint }[]
+    >`SELECT count(*) AS n FROM scheduled_email WHERE request_hash <> 'bare-baseline'`;
+    if (postdate.non2xx + baseline.non2xx > 0)
+      progress(`WARNING: ${postdate.non2xx + baseline.non2xx} non-2xx answers: the req/s figures are not valid`);
+    emitResult('api', {
+      valid: postdate.non2xx + postdate.errors + baseline.non2xx + baseline.errors === 0,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION_S,
+      rounds: ROUNDS,
+      recipients: 5,
+      profiled: PROFILE,
+      postdate: { ...postdate, rssMiBMax: round1(Math.max(...rss)) },
+      bareBaseline: baseline,
+      ratio: ratio(postdate.reqPerSec, baseline.reqPerSec),
+      check: { postdateRows: Number(created[0]!.n), delayedJobs: delayed },
+    });
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await db.$disconnect();
+    await database.drop();
+    await redis.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    progress(`failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  },
+);

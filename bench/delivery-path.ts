@@ -1,0 +1,189 @@
+import { Client } from 'pg';
+import { inTransaction } from '@postdate/db';
+import { connectDatabase } from '@postdate/db/client';
+import { deliverEmail, type DeliveryContext } from '@postdate/domain';
+import type { MailTransport } from '@postdate/mail';
+import { leanDeliverPg, leanDeliverPrisma } from './baselines/lean-protocol';
+import { benchTenant, seedEmails } from './support/bench-emails';
+import { emitResult, envInt, percentiles, progress, ratio, round1 } from './support/report';
+import { createBenchDatabase } from './support/services';
+
+// bench:delivery-path — the database side of one delivery, without SMTP or BullMQ, in one process, one at a
+// time: postdate's deliverEmail (claim transaction + markSent transaction, through Prisma) against the
+// Zulip-style poller's statements through node-postgres, interleaved in chunks so both see the same load.
+// Also the cost of one trivial statement through Prisma ($queryRaw) and through pg. Explains bench:throughput.
+
+const N = envInt('EMAILS', 1000);
+const CHUNK = 50;
+const TRIVIAL = envInt('TRIVIAL_STATEMENTS', 2000);
+
+const nullTransport: MailTransport = {
+  async send(message) {
+    return { accepted: [...message.to, ...message.cc, ...message.bcc], rejected: [], response: '250 accepted by null transport' };
+  },
+  async verify() {},
+  close() {},
+};
+
+async function pollerDelivery(pg: Client): Promise<boolean> {
+  await pg.query('BEGIN');
+  const { rows } = await pg.query<{ id: string }>(
+    `SELECT id, from_address, subject, text_body, html_body, headers FROM scheduled_email
+     WHERE status = 'scheduled' AND due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+  );
+  const row = rows[0];
+  if (!row) {
+    await pg.query('COMMIT');
+    return false;
+  }
+  await pg.query(`SELECT address, kind FROM recipient WHERE email_id = $1 AND status = 'pending' ORDER BY id`, [row.id]);
+  await pg.query(
+    `UPDATE scheduled_email SET status = 'sent', sent_at = now(), attempts = attempts + 1, updated_at = now() WHERE id = $1`,
+    [row.id],
+  );
+  await pg.query(`UPDATE recipient SET status = 'sent', updated_at = now() WHERE email_id = $1 AND status = 'pending'`, [row.id]);
+  await pg.query('COMMIT');
+  return true;
+}
+
+async function main() {
+  progress(`delivery-path: ${N} deliveries each way, sequential, interleaved in chunks of ${CHUNK}`);
+  const database = await createBenchDatabase('path');
+  let statements = 0;
+  const db = connectDatabase({ url: database.url, poolSize: 2, onQuery: () => statements++ });
+  const pg = new Client({ connectionString: database.url });
+  await pg.connect();
+  try {
+    const { tenantId } = await benchTenant(db);
+    // postdate's rows first, the poller's after: the poller takes the oldest due rows, so give it its own
+    // set by seeding them later and letting postdate deliver its set by id.
+    const postdateTargets = await seedEmails(db, tenantId, N, { recipients: 3, sendAtOf: () => new Date(Date.now() - 60_000) });
+    const leanPgTargets = await seedEmails(db, tenantId, N, {
+      recipients: 3,
+      sendAtOf: () => new Date(Date.now() - 60_000),
+      firstIndex: 2 * N,
+    });
+    const leanPrismaTargets = await seedEmails(db, tenantId, N, {
+      recipients: 3,
+      sendAtOf: () => new Date(Date.now() - 60_000),
+      firstIndex: 3 * N,
+    });
+    for (const t of leanPgTargets.splice(0, 20)) await leanDeliverPg(pg, t);
+    for (const t of leanPrismaTargets.splice(0, 20)) await leanDeliverPrisma(db, t);
+    const ctx: DeliveryContext = {
+      db,
+      transport: nullTransport,
+      enqueue: async () => undefined,
+      workerId: 'bench',
+      mailDomain: 'postdate.test',
+      horizonSeconds: 3600,
+      policy: { leaseSeconds: 120, maxAttempts: 8, retryBaseSeconds: 30, retryMaxSeconds: 3600, leaseRecovery: 'at-least-once' },
+    };
+    // Warm both paths (JIT, Prisma's query plans, connections) on a few rows of postdate's set.
+    for (const t of postdateTargets.splice(0, 20))
+      await deliverEmail(ctx, { emailId: t.emailId, tenantId: t.tenantId, version: t.version });
+    await seedEmails(db, tenantId, N, { recipients: 3, sendAtOf: () => new Date(), firstIndex: N });
+    // The poller picks the oldest due row: make postdate's remaining rows "later" so the poller only takes its own.
+    // (due_at in the future would make the claims see "not due": instead postdate's and the sketches' rows are
+    // moved out of the poller's way by giving them the poller-invisible status until their turn.)
+    const others = [...postdateTargets, ...leanPgTargets, ...leanPrismaTargets].map((t) => t.emailId);
+    await pg.query(`UPDATE scheduled_email SET status = 'canceled' WHERE id = ANY($1::bigint[])`, [others]);
+
+    const pdMs: number[] = [];
+    const pollMs: number[] = [];
+    let statementsPerDelivery = 0;
+    const leanPgMs: number[] = [];
+    const leanPrismaMs: number[] = [];
+    const release = (ids: string[]) =>
+      pg.query(`UPDATE scheduled_email SET status = 'scheduled' WHERE id = ANY($1::bigint[])`, [ids]);
+    for (let start = 0; start < postdateTargets.length; start += CHUNK) {
+      const chunk = postdateTargets.slice(start, start + CHUNK);
+      const leanPg = leanPgTargets.slice(start, start + CHUNK);
+      const leanPrisma = leanPrismaTargets.slice(start, start + CHUNK);
+      await release([...chunk, ...leanPg, ...leanPrisma].map((t) => t.emailId));
+      for (const t of leanPg) {
+        const t0 = performance.now();
+        await leanDeliverPg(pg, t);
+        leanPgMs.push(performance.now() - t0);
+      }
+      for (const t of leanPrisma) {
+        const t0 = performance.now();
+        await leanDeliverPrisma(db, t);
+        leanPrismaMs.push(performance.now() - t0);
+      }
+      for (const t of chunk) {
+        const before = statements;
+        const t0 = performance.now();
+        const outcome = await deliverEmail(ctx, { emailId: t.emailId, tenantId: t.tenantId, version: t.version });
+        pdMs.push(performance.now() - t0);
+        if (outcome.outcome !== 'sent') throw new Error(`delivery ${t.emailId}: ${outcome.outcome}`);
+        statementsPerDelivery = statements - before;
+      }
+      for (let k = 0; k < chunk.length; k++) {
+        const t0 = performance.now();
+        if (!(await pollerDelivery(pg))) break;
+        pollMs.push(performance.now() - t0);
+      }
+    }
+
+    // One trivial statement, alternating the two clients.
+    const prismaStmt: number[] = [];
+    const pgStmt: number[] = [];
+    for (let i = 0; i < TRIVIAL; i++) {
+      let t0 = performance.now();
+      await db.$queryRaw`SELECT 1 AS one`;
+      prismaStmt.push((performance.now() - t0) * 1000);
+      t0 = performance.now();
+      await pg.query('SELECT 1 AS one');
+      pgStmt.push((performance.now() - t0) * 1000);
+    }
+
+    // One transaction holding one trivial statement: the fixed cost of inTransaction (BEGIN … COMMIT).
+    const prismaTx: number[] = [];
+    const pgTx: number[] = [];
+    for (let i = 0; i < TRIVIAL / 2; i++) {
+      let t0 = performance.now();
+      await inTransaction(db, (tx) => tx.$queryRaw`SELECT 1 AS one`);
+      prismaTx.push((performance.now() - t0) * 1000);
+      t0 = performance.now();
+      await pg.query('BEGIN');
+      await pg.query('SELECT 1 AS one');
+      await pg.query('COMMIT');
+      pgTx.push((performance.now() - t0) * 1000);
+    }
+
+    const pd = percentiles(pdMs);
+    const poll = percentiles(pollMs);
+    const prismaUs = percentiles(prismaStmt);
+    const pgUs = percentiles(pgStmt);
+    emitResult('delivery-path', {
+      deliveries: pdMs.length,
+      postdate: {
+        msPerDelivery: pd,
+        statementsPerDelivery,
+        note: 'statements counted by Prisma query events (BEGIN is not reported: add 2 round trips)',
+      },
+      pollerSql: { msPerDelivery: poll, statementsPerDelivery: 6 },
+      leanProtocolSketch: {
+        pg: { msPerDelivery: percentiles(leanPgMs), roundTrips: 5 },
+        prisma: { msPerDelivery: percentiles(leanPrismaMs), roundTrips: 5 },
+        note: 'bench/baselines/lean-protocol.ts: same commits and fences as postdate, claim in one statement, finish in one',
+      },
+      ratioMeanPostdateToPoller: ratio(pd.mean, poll.mean),
+      trivialStatementUs: { prisma: prismaUs, pg: pgUs, prismaOverheadUsP50: round1(prismaUs.p50 - pgUs.p50) },
+      transactionWithOneStatementUs: { prismaInTransaction: percentiles(prismaTx), pg: percentiles(pgTx) },
+    });
+  } finally {
+    await pg.end();
+    await db.$disconnect();
+    await database.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    progress(`failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,269 @@
+import { Client } from 'pg';
+import { inTransaction } from '@postdate/db';
+import { connectDatabase } from '@postdate/db/client';
+import {
+  findOverdueEmails,
+  promoteToHorizon,
+  recoverExpiredLeases,
+  sweepDueEmails,
+  type DeliveryPolicy,
+  type SweepContext,
+} from '@postdate/domain';
+import { createDeliveryQueue, createRedisConnection, enqueueDeliveries, reEnqueueDeliveries } from '@postdate/queue';
+import { uniqueQueuePrefix } from '@postdate/test-support';
+import { benchTenant } from './support/bench-emails';
+import { emitResult, envInt, percentiles, progress, round1 } from './support/report';
+import { createBenchDatabase, startRedisServer } from './support/services';
+
+// bench:scale — SCALE_ROWS scheduled emails over 30 days through a bulk SQL path, then: insert time, Redis
+// memory (only the horizon is in Redis), table/index sizes, and the sweeper's time per pass at SMALL_ROWS,
+// at SCALE_ROWS, and at SCALE_ROWS plus HISTORY_ROWS sent emails. The baseline for Redis memory is the same
+// schedule kept entirely in Redis as delayed jobs, extrapolated from JOB_SAMPLE jobs.
+
+const SMALL = envInt('SMALL_ROWS', 10_000);
+const ROWS = envInt('SCALE_ROWS', 1_000_000);
+const HISTORY = envInt('HISTORY_ROWS', ROWS);
+const PASSES = envInt('SWEEP_PASSES', 20);
+const JOB_SAMPLE = envInt('JOB_SAMPLE', 20_000);
+const HORIZON_S = envInt('ENQUEUE_HORIZON_SECONDS', 3600);
+const CHUNK = 100_000;
+const DAYS = 30;
+
+const policy: DeliveryPolicy = {
+  leaseSeconds: 120,
+  maxAttempts: 8,
+  retryBaseSeconds: 30,
+  retryMaxSeconds: 3600,
+  leaseRecovery: 'at-least-once',
+};
+
+/**
+ * Bulk path: INSERT … SELECT over generate_series, emails and their recipient in one statement per chunk
+ * (a data-modifying CTE). Rows are generated inside Postgres, so nothing crosses the wire per row.
+ * Scheduled rows start unqueued: the sweeper's promotion is what puts the horizon into Redis.
+ */
+async function bulkInsert(pg: Client, tenantId: bigint, count: number, kind: 'scheduled' | 'sent'): Promise<number> {
+  const started = performance.now();
+  for (let done = 0; done < count; done += CHUNK) {
+    const n = Math.min(CHUNK, count - done);
+    // Scheduled: due from 2 min ahead to 30 days ahead, evenly. Sent: due and sent over the past 30 days.
+    const dueAt =
+      kind === 'scheduled'
+        ? `now() + interval '2 minutes' + (($2::bigint + g)::float8 / $3::float8) * interval '${DAYS} days'`
+        : `now() - (($2::bigint + g)::float8 / $3::float8) * interval '${DAYS} days'`;
+    await pg.query(
+      `WITH e AS (
+         INSERT INTO scheduled_email (tenant_id, request_hash, status, send_at, due_at, from_address, subject, text_body,
+                                      queued, attempts, sent_at, message_id)
+         SELECT $1, 'bulk', '${kind}'::email_status, d, d, 'Bench <bench@postdate.test>', 'Bulk message ' || g, 'Hello from the scale benchmark',
+                ${kind === 'sent' ? 'true, 1, d' : 'false, 0, NULL'}, ${kind === 'sent' ? `'<bulk.' || g || '@postdate.test>'` : 'NULL'}
+         FROM generate_series(1, $4::int) g, LATERAL (SELECT ${dueAt} AS d) due
+         RETURNING id)
+       INSERT INTO recipient (email_id, address, kind, status)
+       SELECT id, 'user' || id || '@example.com', 'to', '${kind === 'sent' ? 'sent' : 'pending'}'::recipient_status FROM e`,
+      [tenantId.toString(), done, count, n],
+    );
+    progress(`  ${kind}: ${done + n}/${count}`);
+  }
+  // VACUUM too, so autovacuum does not wake up mid-measurement after a million-row insert.
+  await pg.query('VACUUM (ANALYZE) scheduled_email, recipient');
+  return (performance.now() - started) / 1000;
+}
+
+async function sizes(pg: Client) {
+  const { rows } = await pg.query<{ name: string; bytes: string }>(
+    `SELECT c.relname AS name, pg_relation_size(c.oid) AS bytes FROM pg_class c
+     WHERE c.relname IN ('scheduled_email', 'recipient') OR c.oid IN (
+       SELECT indexrelid FROM pg_index WHERE indrelid IN ('scheduled_email'::regclass, 'recipient'::regclass))
+     ORDER BY c.relname`,
+  );
+  const totals = await pg.query<{ email: string; recipient: string; email_idx: string; recipient_idx: string }>(
+    `SELECT pg_total_relation_size('scheduled_email') AS email, pg_total_relation_size('recipient') AS recipient,
+            pg_indexes_size('scheduled_email') AS email_idx, pg_indexes_size('recipient') AS recipient_idx`,
+  );
+  const mib = (b: string | number) => round1(Number(b) / 1048576);
+  const t = totals.rows[0]!;
+  return {
+    totalMiB: { scheduledEmail: mib(t.email), recipient: mib(t.recipient) },
+    indexesMiB: { scheduledEmail: mib(t.email_idx), recipient: mib(t.recipient_idx) },
+    relationsMiB: Object.fromEntries(rows.map((r) => [r.name, mib(r.bytes)])),
+  };
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of the sweeper's three statements, rolled back: buffers touched do not depend on machine load. */
+async function explainSweep(pg: Client) {
+  const statements: Record<string, string> = {
+    // Same SQL as packages/domain/src/delivery/{recover-expired-leases,promote-to-horizon,find-overdue-emails}.ts.
+    recoverExpiredLeases: `UPDATE scheduled_email e SET status = 'scheduled', lease_until = NULL, due_at = now(), queued = true, updated_at = now()
+      FROM (SELECT id FROM scheduled_email WHERE status = 'sending' AND lease_until < now() ORDER BY lease_until LIMIT 500 FOR UPDATE SKIP LOCKED) expired
+      WHERE e.id = expired.id RETURNING e.id`,
+    promoteToHorizon: `UPDATE scheduled_email e SET queued = true
+      FROM (SELECT id FROM scheduled_email WHERE status = 'scheduled' AND NOT queued AND due_at <= now() + make_interval(secs => ${HORIZON_S})
+            ORDER BY due_at LIMIT 500 FOR UPDATE SKIP LOCKED) entering
+      WHERE e.id = entering.id RETURNING e.id`,
+    findOverdueEmails: `SELECT id FROM scheduled_email WHERE status = 'scheduled' AND due_at < now() - make_interval(secs => 30)
+      ORDER BY due_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
+  };
+  const out: Record<string, { ms: number; sharedHit: number; sharedRead: number; plan: string }> = {};
+  for (const [name, sql] of Object.entries(statements)) {
+    await pg.query('BEGIN');
+    const { rows } = await pg.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`);
+    await pg.query('ROLLBACK');
+    const plan = (rows[0]!['QUERY PLAN'] as { Plan: Record<string, unknown>; 'Execution Time': number }[])[0]!;
+    const nodeTypes: string[] = [];
+    const walk = (node: Record<string, unknown>) => {
+      nodeTypes.push(`${node['Node Type']}${node['Index Name'] ? `(${node['Index Name']})` : ''}`);
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+    };
+    walk(plan.Plan);
+    out[name] = {
+      ms: round1(plan['Execution Time']),
+      sharedHit: Number(plan.Plan['Shared Hit Blocks']),
+      sharedRead: Number(plan.Plan['Shared Read Blocks']),
+      plan: nodeTypes.join(' > '),
+    };
+  }
+  return out;
+}
+
+async function main() {
+  progress(
+    `scale: ${SMALL} then ${ROWS} scheduled emails over ${DAYS} days, then ${HISTORY} sent; ${PASSES} sweep passes per stage`,
+  );
+  const redis = await startRedisServer();
+  const database = await createBenchDatabase('scale');
+  const pg = new Client({ connectionString: database.url });
+  await pg.connect();
+  const db = connectDatabase({ url: database.url, poolSize: 4 });
+  const connection = createRedisConnection(redis.url, 'worker');
+  const queue = createDeliveryQueue(connection, uniqueQueuePrefix());
+  const sweepCtx: SweepContext = {
+    db,
+    policy,
+    horizonSeconds: HORIZON_S,
+    graceMs: 30_000,
+    batchSize: 500,
+    enqueue: (targets) => enqueueDeliveries(queue, targets),
+    reEnqueue: (targets) => reEnqueueDeliveries(queue, targets),
+  };
+  try {
+    const { tenantId } = await benchTenant(db);
+    const redisEmpty = await redis.usedMemory();
+
+    const measure = async (label: string) => {
+      // Drain: promote everything entering the horizon, as the running sweeper would have.
+      let promoted = 0;
+      for (;;) {
+        const report = await sweepDueEmails(sweepCtx);
+        promoted += report.promoted;
+        if (report.promoted === 0) break;
+      }
+      const pass: number[] = [];
+      const perQuery = {
+        recoverExpiredLeases: [] as number[],
+        promoteToHorizon: [] as number[],
+        findOverdueEmails: [] as number[],
+      };
+      for (let i = 0; i < PASSES; i++) {
+        let t = performance.now();
+        await sweepDueEmails(sweepCtx);
+        pass.push(performance.now() - t);
+        t = performance.now();
+        await inTransaction(db, (tx) => recoverExpiredLeases(tx, policy, 500));
+        perQuery.recoverExpiredLeases.push(performance.now() - t);
+        t = performance.now();
+        await inTransaction(db, (tx) => promoteToHorizon(tx, HORIZON_S, 500));
+        perQuery.promoteToHorizon.push(performance.now() - t);
+        t = performance.now();
+        await findOverdueEmails(db, 30_000, 500);
+        perQuery.findOverdueEmails.push(performance.now() - t);
+      }
+      const counts = await pg.query<{ status: string; n: string }>(
+        `SELECT status::text, count(*) AS n FROM scheduled_email GROUP BY status ORDER BY status`,
+      );
+      const inRedis = await queue.getDelayedCount();
+      const result = {
+        rows: Object.fromEntries(counts.rows.map((r) => [r.status, Number(r.n)])),
+        promotedIntoHorizon: promoted,
+        delayedJobsInRedis: inRedis,
+        redisUsedMiB: round1((await redis.usedMemory()) / 1048576),
+        redisAboveEmptyMiB: round1(((await redis.usedMemory()) - redisEmpty) / 1048576),
+        sweepPassMs: percentiles(pass),
+        perQueryMs: Object.fromEntries(Object.entries(perQuery).map(([k, v]) => [k, percentiles(v).p50])),
+        explain: await explainSweep(pg),
+        sizes: await sizes(pg),
+      };
+      progress(`${label}: sweep pass p50 ${result.sweepPassMs.p50} ms; ${inRedis} jobs in Redis (${result.redisUsedMiB} MiB)`);
+      return result;
+    };
+
+    progress(`stage 1: ${SMALL} scheduled`);
+    const smallInsertS = await bulkInsert(pg, tenantId, SMALL, 'scheduled');
+    const small = await measure('small');
+    progress(`stage 2: +${ROWS - SMALL} scheduled (to ${ROWS})`);
+    const largeInsertS = await bulkInsert(pg, tenantId, ROWS - SMALL, 'scheduled');
+    const large = await measure('large');
+    progress(`stage 3: +${HISTORY} sent`);
+    const historyInsertS = await bulkInsert(pg, tenantId, HISTORY, 'sent');
+    const withHistory = await measure('with history');
+
+    // Baseline for memory: the same schedule held in Redis as delayed jobs (what a queue-only design does).
+    const sampleQueue = createDeliveryQueue(connection, uniqueQueuePrefix());
+    const before = await redis.usedMemory();
+    for (let i = 0; i < JOB_SAMPLE; i += 1000) {
+      await enqueueDeliveries(
+        sampleQueue,
+        Array.from({ length: Math.min(1000, JOB_SAMPLE - i) }, (_, k) => ({
+          emailId: String(10_000_000 + i + k),
+          tenantId: tenantId.toString(),
+          version: 1,
+          attempts: 0,
+          dueAt: new Date(Date.now() + 86_400_000 + (i + k) * 1000),
+        })),
+      );
+    }
+    const bytesPerJob = ((await redis.usedMemory()) - before) / JOB_SAMPLE;
+    await sampleQueue.obliterate({ force: true });
+    await sampleQueue.close();
+
+    emitResult('scale', {
+      scheduledRows: ROWS,
+      smallRows: SMALL,
+      historyRows: HISTORY,
+      horizonSeconds: HORIZON_S,
+      sweepPasses: PASSES,
+      insert: {
+        method: 'INSERT … SELECT generate_series with a data-modifying CTE for recipients, 100k rows per statement',
+        smallSeconds: round1(smallInsertS),
+        scheduledSeconds: round1(largeInsertS),
+        scheduledRowsPerSecond: Math.round((ROWS - SMALL) / largeInsertS),
+        historySeconds: round1(historyInsertS),
+      },
+      small,
+      large,
+      withHistory,
+      allInRedisBaseline: {
+        bytesPerDelayedJob: Math.round(bytesPerJob),
+        extrapolatedMiBFor: ROWS,
+        mib: round1((bytesPerJob * ROWS) / 1048576),
+      },
+      sweepPassRatioLargeToSmall: round1(large.sweepPassMs.p50 / small.sweepPassMs.p50),
+      sweepPassRatioHistoryToSmall: round1(withHistory.sweepPassMs.p50 / small.sweepPassMs.p50),
+    });
+  } finally {
+    await queue.close();
+    connection.disconnect();
+    await db.$disconnect();
+    await pg.end();
+    await database.drop();
+    await redis.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    progress(`failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -26,7 +26,8 @@ async function killMidSend(recovery: 'at-least-once' | 'at-most-once') {
   sink.accepted.length = 0;
   const client = await stack.tenant();
   const doomed = await startWorkerProcess(
-    workerVariables(stack, sink.url, { LEASE_SECONDS: '3', SMTP_TIMEOUT_MS: '60000', LEASE_RECOVERY: recovery }),
+    // Its own sweeper is slowed down so that only the survivor, started after the kill, recovers the lease.
+    workerVariables(stack, sink.url, { LEASE_SECONDS: '3', SMTP_TIMEOUT_MS: '60000', LEASE_RECOVERY: recovery, SWEEP_INTERVAL_MS: '600000' }),
   );
   const created = await client.request('POST', '/v1/emails', { from: 'a@acme.test', to: ['kill@example.com'], text: 'x' });
   await waitFor('the send to be in flight', () => sink.received.length === 1);

@@ -32,16 +32,6 @@ export type ClaimResult =
   | { kind: 'not_due'; dueAt: Date }
   | { kind: 'expired' };
 
-interface LockedRow {
-  tenant_id: bigint;
-  status: string;
-  version: number;
-  due_at: Date;
-  send_at: Date;
-  expires_after_seconds: number | null;
-  now: Date;
-}
-
 interface ClaimedRow {
   attempts: number;
   attempts_at_arm: number;
@@ -55,56 +45,51 @@ interface ClaimedRow {
   headers: Record<string, string>;
 }
 
+interface RowState {
+  tenant_id: bigint;
+  status: string;
+  version: number;
+  due_at: Date;
+  now: Date;
+}
+
 /**
- * Step 1 of delivery, in the caller's transaction: decide whether this job may send this email now and,
- * if so, take it. Every duplicate, stale, early or late job ends here without touching SMTP.
+ * Step 1 of delivery: decide whether this job may send this email now and, if so, take it. Every
+ * duplicate, stale, early or late job ends here without touching SMTP.
+ *
+ * The common case is one statement. Its UPDATE locks the row; if a cancel, an edit or another deliverer
+ * holds the lock, it waits, then re-checks every condition against the row as that transaction left it
+ * (READ COMMITTED re-evaluation) — the same guarantee as SELECT … FOR UPDATE followed by an UPDATE, in one
+ * round trip. Only when nothing was claimed does a second statement find out why.
  */
-export async function claimForDelivery(tx: Db, request: ClaimRequest): Promise<ClaimResult> {
-  const { emailId, version } = request;
-  // Lock the email row: cancels, edits and other deliverers of this email wait until our claim commits.
-  const locked = await tx.$queryRaw<LockedRow[]>`
-    SELECT tenant_id, status::text AS status, version, due_at, send_at, expires_after_seconds, now() AS now
-    FROM scheduled_email WHERE id = ${emailId} FOR UPDATE`;
-  const row = locked[0];
-  if (!row) return { kind: 'skipped', reason: 'missing' };
-  if (row.tenant_id !== request.tenantId) return { kind: 'skipped', reason: 'wrong_tenant' };
-  if (row.version !== version) return { kind: 'skipped', reason: 'stale_version', status: row.status };
-  if (row.status !== 'scheduled') return { kind: 'skipped', reason: 'not_scheduled', status: row.status };
-  if (row.due_at > row.now) return { kind: 'not_due', dueAt: row.due_at };
-
-  const lateMs = row.now.getTime() - row.send_at.getTime();
-  if (row.expires_after_seconds !== null && lateMs > row.expires_after_seconds * 1000) {
-    // Still under our row lock, so the status and version we checked above cannot have moved.
-    const expired = await tx.$executeRaw`
+export async function claimForDelivery(db: Db, request: ClaimRequest): Promise<ClaimResult> {
+  const { emailId, tenantId, version } = request;
+  // The claim: scheduled → sending at this version, due and not expired, with a lease and the next attempt
+  // number (the fence every later write of this send must match), and the attempt logged, atomically.
+  const claimed = await db.$queryRaw<ClaimedRow[]>`
+    WITH claimed AS (
       UPDATE scheduled_email
-      SET status = 'failed', failure_reason = 'expired', lease_until = NULL, updated_at = now(),
-          last_error = ${`not sent: ${Math.round(lateMs / 1000)}s late, past expiresAfter`}
-      WHERE id = ${emailId} AND status = 'scheduled' AND version = ${version}`;
-    if (expired !== 1) throw new Error(`email ${emailId}: expiry lost its row lock`);
-    return { kind: 'expired' };
-  }
-
-  // The claim itself: scheduled → sending at this version, with a lease and the next attempt number.
-  // The attempt number is the fence every later write of this send must match.
-  const claimed = await tx.$queryRaw<ClaimedRow[]>`
-    UPDATE scheduled_email
-    SET status = 'sending', attempts = attempts + 1, updated_at = now(),
-        lease_until = now() + make_interval(secs => ${request.leaseSeconds}),
-        message_id = coalesce(message_id, ${request.messageId})
-    WHERE id = ${emailId} AND status = 'scheduled' AND version = ${version}
-    RETURNING attempts, attempts_at_arm, message_id, send_at, from_address, reply_to, subject, text_body, html_body, headers`;
+      SET status = 'sending', attempts = attempts + 1, updated_at = now(),
+          lease_until = now() + make_interval(secs => ${request.leaseSeconds}),
+          message_id = coalesce(message_id, ${request.messageId})
+      WHERE id = ${emailId} AND tenant_id = ${tenantId} AND status = 'scheduled' AND version = ${version}
+        AND due_at <= now()
+        AND (expires_after_seconds IS NULL OR now() - send_at <= make_interval(secs => expires_after_seconds))
+      RETURNING id, attempts, attempts_at_arm, message_id, send_at, from_address, reply_to, subject,
+                text_body, html_body, headers
+    ), logged AS (
+      INSERT INTO delivery_attempt (email_id, attempt, worker_id) SELECT id, attempts, ${request.workerId} FROM claimed
+    )
+    SELECT attempts, attempts_at_arm, message_id, send_at, from_address, reply_to, subject, text_body, html_body, headers
+    FROM claimed`;
   const email = claimed[0];
-  if (!email) throw new Error(`email ${emailId}: claim lost its row lock`);
+  if (!email) return whyNotClaimed(db, request);
 
-  await tx.deliveryAttempt.create({
-    data: { emailId, attempt: email.attempts, workerId: request.workerId },
-  });
-  // Read under the email row lock, so recipient edits (which take that lock first) cannot interleave.
-  const recipients = await tx.recipient.findMany({
-    where: { emailId, status: 'pending' },
-    orderBy: { id: 'asc' },
-    select: { id: true, address: true, name: true, kind: true },
-  });
+  // Read after the claim committed: recipient edits need the row `scheduled`, so none can follow the claim,
+  // and every edit that preceded it is visible to this newer snapshot.
+  const recipients = await db.$queryRaw<ClaimedEmail['recipients']>`
+    SELECT id, address, name, kind::text AS kind FROM recipient
+    WHERE email_id = ${emailId} AND status = 'pending' ORDER BY id`;
   return {
     kind: 'claimed',
     email: {
@@ -122,4 +107,29 @@ export async function claimForDelivery(tx: Db, request: ClaimRequest): Promise<C
       recipients,
     },
   };
+}
+
+/** The rare path: nothing was claimed. Expire the email if that is why, else say what the job ran into. */
+async function whyNotClaimed(db: Db, request: ClaimRequest): Promise<ClaimResult> {
+  const { emailId, tenantId, version } = request;
+  // Same conditions as the claim but past expiresAfter: fail it instead of sending it late. The row lock
+  // and the status/version guard make this safe against a concurrent claim or edit.
+  const expired = await db.$executeRaw`
+    UPDATE scheduled_email
+    SET status = 'failed', failure_reason = 'expired', lease_until = NULL, updated_at = now(),
+        last_error = 'not sent: later than expiresAfter allows'
+    WHERE id = ${emailId} AND tenant_id = ${tenantId} AND status = 'scheduled' AND version = ${version}
+      AND due_at <= now() AND now() - send_at > make_interval(secs => expires_after_seconds)`;
+  if (expired === 1) return { kind: 'expired' };
+
+  const [row] = await db.$queryRaw<RowState[]>`
+    SELECT tenant_id, status::text AS status, version, due_at, now() AS now FROM scheduled_email WHERE id = ${emailId}`;
+  if (!row) return { kind: 'skipped', reason: 'missing' };
+  if (row.tenant_id !== tenantId) return { kind: 'skipped', reason: 'wrong_tenant' };
+  if (row.version !== version) return { kind: 'skipped', reason: 'stale_version', status: row.status };
+  if (row.status !== 'scheduled') return { kind: 'skipped', reason: 'not_scheduled', status: row.status };
+  if (row.due_at > row.now) return { kind: 'not_due', dueAt: row.due_at };
+  // Scheduled, due, this version, not expired, yet not claimed: it changed between our statements.
+  // Report it as not due now; the job is delayed briefly and tries again.
+  return { kind: 'not_due', dueAt: new Date(row.now.getTime() + 1000) };
 }

@@ -1,4 +1,4 @@
-import { inTransaction, type DatabaseClient } from '@postdate/db';
+import { inTransaction, type DatabaseClient, type Db } from '@postdate/db';
 import { MailSendError, messageIdFor, type MailTransport, type SendResult } from '@postdate/mail';
 import { claimForDelivery, type ClaimedEmail } from './claim-for-delivery';
 import { retryDelaySeconds, type DeliveryPolicy } from './delivery-policy';
@@ -16,7 +16,7 @@ export interface DeliveryJob {
 }
 
 export interface DeliveryContext {
-  db: DatabaseClient;
+  db: DatabaseClient & Db;
   transport: MailTransport;
   enqueue: EnqueueDeliveries;
   policy: DeliveryPolicy;
@@ -41,16 +41,14 @@ export type DeliveryOutcome =
  */
 export async function deliverEmail(ctx: DeliveryContext, job: DeliveryJob): Promise<DeliveryOutcome> {
   const emailId = BigInt(job.emailId);
-  const claim = await inTransaction(ctx.db, (tx) =>
-    claimForDelivery(tx, {
-      emailId,
-      tenantId: BigInt(job.tenantId),
-      version: job.version,
-      workerId: ctx.workerId,
-      leaseSeconds: ctx.policy.leaseSeconds,
-      messageId: messageIdFor(job.emailId, ctx.mailDomain),
-    }),
-  );
+  const claim = await claimForDelivery(ctx.db, {
+    emailId,
+    tenantId: BigInt(job.tenantId),
+    version: job.version,
+    workerId: ctx.workerId,
+    leaseSeconds: ctx.policy.leaseSeconds,
+    messageId: messageIdFor(job.emailId, ctx.mailDomain),
+  });
   if (claim.kind === 'skipped') return { outcome: 'skipped', reason: claim.reason, ...(claim.status ? { status: claim.status } : {}) };
   if (claim.kind === 'not_due') return { outcome: 'not_due', dueAt: claim.dueAt };
   if (claim.kind === 'expired') return { outcome: 'expired' };
@@ -72,9 +70,7 @@ export async function deliverEmail(ctx: DeliveryContext, job: DeliveryJob): Prom
   const smtpMs = performance.now() - started;
 
   const fenced = await recordWithRetry(() =>
-    inTransaction(ctx.db, (tx) =>
-      markSent(tx, { emailId, attempt: email.attempt, response: result.response, recipients: recipientResults(email, result) }),
-    ),
+    markSent(ctx.db, { emailId, attempt: email.attempt, response: result.response, recipients: recipientResults(email, result) }),
   );
   if (!fenced) return { outcome: 'lost_claim', attempt: email.attempt, smtpMs };
   return { outcome: 'sent', attempt: email.attempt, sendAt: email.sendAt, sentAt: new Date(), smtpMs };

@@ -1,4 +1,4 @@
-import type { Db } from '@postdate/db';
+import type { Db, Recipient } from '@postdate/db';
 import { IdempotencyMismatchError } from '../errors';
 import { consumeQuota } from '../quota/consume-quota';
 import type { DeliveryTarget } from '../delivery/delivery-target';
@@ -32,6 +32,48 @@ export interface CreateEmailsResult {
   toEnqueue: DeliveryTarget[];
 }
 
+interface RecipientRow {
+  id: bigint;
+  email_id: bigint;
+  address: string;
+  updated_at: Date;
+}
+
+/** The row exactly as the INSERT stored it, in the model's shape, without reading it back. */
+function asStoredEmail(tenantId: bigint, item: NewEmail, sendAt: Date, row: InsertedRow, recipients: Recipient[]): EmailWithRecipients {
+  const { input } = item;
+  return {
+    id: row.id,
+    tenantId,
+    idempotencyKey: row.idempotency_key,
+    requestHash: row.request_hash,
+    status: 'scheduled',
+    sendAt,
+    dueAt: row.due_at,
+    expiresAfterSeconds: input.expiresAfter ?? null,
+    fromAddress: input.from,
+    replyTo: input.replyTo,
+    subject: input.subject,
+    textBody: input.text ?? null,
+    htmlBody: input.html ?? null,
+    headers: input.headers,
+    metadata: input.metadata as EmailWithRecipients['metadata'],
+    version: row.version,
+    attempts: row.attempts,
+    attemptsAtArm: 0,
+    queued: row.queued,
+    leaseUntil: null,
+    failureReason: null,
+    lastError: null,
+    messageId: null,
+    sentAt: null,
+    canceledAt: null,
+    createdAt: row.created_at,
+    updatedAt: row.created_at,
+    recipients,
+  };
+}
+
 interface InsertedRow {
   id: bigint;
   idempotency_key: string | null;
@@ -40,6 +82,7 @@ interface InsertedRow {
   version: number;
   attempts: number;
   due_at: Date;
+  created_at: Date;
 }
 
 const keyOf = (idempotencyKey: string | null | undefined, hash: string) => `${idempotencyKey ?? ''}\u0000${hash}`;
@@ -82,7 +125,7 @@ export async function createEmails(tx: Db, command: CreateEmailsCommand): Promis
     ) AS v(idempotency_key, request_hash, send_at, due_at, expires_after_seconds, from_address, reply_to,
            subject, text_body, html_body, headers, metadata)
     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-    RETURNING id, idempotency_key, request_hash, queued, version, attempts, due_at`;
+    RETURNING id, idempotency_key, request_hash, queued, version, attempts, due_at, created_at`;
 
   // Pair inserted rows with the requests that produced them. Rows with equal key and hash are identical,
   // so which of them gets which recipient list does not matter.
@@ -99,28 +142,38 @@ export async function createEmails(tx: Db, command: CreateEmailsCommand): Promis
     const { to, cc, bcc } = item.input;
     return recipientList({ to, cc, bcc }).map((r) => ({ emailId: row.id, ...r }));
   });
-  if (recipients.length > 0) {
-    await tx.$executeRaw`
-      INSERT INTO recipient (email_id, address, name, kind)
-      SELECT * FROM unnest(${recipients.map((r) => r.emailId)}::bigint[], ${recipients.map((r) => r.address)}::text[],
-                           ${recipients.map((r) => r.name)}::text[], ${recipients.map((r) => r.kind)}::recipient_kind[])`;
-  }
-
-  const conflictedKeys = prepared.filter((_, i) => !rowFor[i]).map(({ item }) => item.idempotencyKey!);
-  const ids = [...inserted.map((r) => r.id)];
-  const stored = await tx.scheduledEmail.findMany({
-    where: {
-      tenantId,
-      OR: [{ id: { in: ids } }, ...(conflictedKeys.length ? [{ idempotencyKey: { in: conflictedKeys } }] : [])],
-    },
-    include: { recipients: { orderBy: { id: 'asc' } } },
+  const insertedRecipients =
+    recipients.length === 0
+      ? []
+      : await tx.$queryRaw<RecipientRow[]>`
+          INSERT INTO recipient (email_id, address, name, kind)
+          SELECT * FROM unnest(${recipients.map((r) => r.emailId)}::bigint[], ${recipients.map((r) => r.address)}::text[],
+                               ${recipients.map((r) => r.name)}::text[], ${recipients.map((r) => r.kind)}::recipient_kind[])
+          RETURNING id, email_id, address, updated_at`;
+  const recipientsOf = new Map<bigint, Recipient[]>();
+  // Matched by (email, address), which is unique, rather than trusting RETURNING's row order.
+  const specOf = new Map(recipients.map((r) => [`${r.emailId}\u0000${r.address}`, r]));
+  insertedRecipients.forEach((row) => {
+    const spec = specOf.get(`${row.email_id}\u0000${row.address}`)!;
+    const list = recipientsOf.get(row.email_id) ?? [];
+    list.push({ id: row.id, emailId: row.email_id, address: spec.address, name: spec.name, kind: spec.kind, status: 'pending', smtpResponse: null, updatedAt: row.updated_at });
+    recipientsOf.set(row.email_id, list);
   });
-  const byId = new Map(stored.map((e) => [e.id, e]));
-  const byKey = new Map(stored.filter((e) => e.idempotencyKey).map((e) => [e.idempotencyKey!, e]));
 
-  const created = prepared.map(({ item, hash }, i): CreatedEmail => {
+  // New emails are rendered from what was just written; only replays are read back.
+  const conflictedKeys = prepared.filter((_, i) => !rowFor[i]).map(({ item }) => item.idempotencyKey!);
+  const stored =
+    conflictedKeys.length === 0
+      ? []
+      : await tx.scheduledEmail.findMany({
+          where: { tenantId, idempotencyKey: { in: conflictedKeys } },
+          include: { recipients: { orderBy: { id: 'asc' } } },
+        });
+  const byKey = new Map(stored.map((e) => [e.idempotencyKey!, e]));
+
+  const created = prepared.map(({ item, hash, sendAt }, i): CreatedEmail => {
     const row = rowFor[i];
-    if (row) return { email: byId.get(row.id)!, replayed: false };
+    if (row) return { email: asStoredEmail(tenantId, item, sendAt, row, recipientsOf.get(row.id) ?? []), replayed: false };
     const existing = byKey.get(item.idempotencyKey!)!;
     if (existing.requestHash !== hash) {
       throw new IdempotencyMismatchError(

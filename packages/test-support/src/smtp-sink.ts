@@ -30,6 +30,8 @@ export interface SmtpSink {
   /** Every DATA the sink received, accepted or not. */
   received: ReceivedMessage[];
   behaviour: SinkBehaviour;
+  /** Socket errors from clients that went away mid-conversation (a SIGKILLed worker, say). */
+  connectionErrors: string[];
   countByMessageId(): Map<string, number>;
   close(): Promise<void>;
 }
@@ -45,7 +47,7 @@ function header(raw: string, name: string): string {
 export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<SmtpSink> {
   const accepted: ReceivedMessage[] = [];
   const received: ReceivedMessage[] = [];
-  const sink = { behaviour } as SmtpSink;
+  const sink = { behaviour, connectionErrors: [] as string[] } as unknown as SmtpSink;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -84,6 +86,8 @@ export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<Smtp
       });
     },
   });
+  // A client killed mid-conversation resets its socket; for a sink that is an event to note, not a crash.
+  server.on('error', (error: Error) => sink.connectionErrors.push(error.message));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return Object.assign(sink, {

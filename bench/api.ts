@@ -6,7 +6,7 @@ import { createDeliveryQueue, createRedisConnection } from '@postdate/queue';
 import { uniqueQueuePrefix } from '@postdate/test-support';
 import { benchMessage, benchTenant } from './support/bench-emails';
 import { nextMessage, rssMiB, spawnTs, type NodeProcess } from './support/processes';
-import { emitResult, envInt, progress, ratio, resultsDir, round1 } from './support/report';
+import { emitResult, envInt, progress, ratio, resultsDir, round1, runBenchmark } from './support/report';
 import { createBenchDatabase, freePort, startRedisServer } from './support/services';
 
 // bench:api — autocannon POST /v1/emails (5 recipients, due in 30 min so the enqueue happens) against the
@@ -156,10 +156,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    progress(`failed: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -5,7 +5,7 @@ import { deliverEmail, type DeliveryContext } from '@postdate/domain';
 import type { MailTransport } from '@postdate/mail';
 import { leanDeliverPg, leanDeliverPrisma } from './baselines/lean-protocol';
 import { benchTenant, seedEmails } from './support/bench-emails';
-import { emitResult, envInt, percentiles, progress, ratio, round1 } from './support/report';
+import { emitResult, envInt, percentiles, progress, ratio, round1, runBenchmark } from './support/report';
 import { createBenchDatabase } from './support/services';
 
 // bench:delivery-path — the database side of one delivery, without SMTP or BullMQ, in one process, one at a
@@ -180,10 +180,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    progress(`failed: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

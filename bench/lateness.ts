@@ -5,7 +5,7 @@ import { createDeliveryQueue, createRedisConnection, enqueueDeliveries } from '@
 import { uniqueQueuePrefix } from '@postdate/test-support';
 import { benchTenant, seedEmails } from './support/bench-emails';
 import { nextMessage, spawnTs, startWorkerProc, type NodeProcess } from './support/processes';
-import { emitResult, envInt, percentiles, progress, round1 } from './support/report';
+import { emitResult, envInt, percentiles, progress, round1, runBenchmark } from './support/report';
 import { startSinkProcess, type SinkProc } from './support/sink-client';
 import { createBenchDatabase, startRedisServer } from './support/services';
 import { benchWorkerVariables } from './support/worker-env';
@@ -164,10 +164,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    progress(`failed: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -12,7 +12,7 @@ import {
 import { createDeliveryQueue, createRedisConnection, enqueueDeliveries, reEnqueueDeliveries } from '@postdate/queue';
 import { uniqueQueuePrefix } from '@postdate/test-support';
 import { benchTenant } from './support/bench-emails';
-import { emitResult, envInt, percentiles, progress, round1 } from './support/report';
+import { emitResult, envInt, percentiles, progress, round1, runBenchmark } from './support/report';
 import { createBenchDatabase, startRedisServer } from './support/services';
 
 // bench:scale — SCALE_ROWS scheduled emails over 30 days through a bulk SQL path, then: insert time, Redis
@@ -260,10 +260,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    progress(`failed: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

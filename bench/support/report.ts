@@ -54,3 +54,14 @@ export function percentiles(values: number[]): {
 
 export const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 export const round1 = (v: number) => Math.round(v * 10) / 10;
+
+/** Runs a benchmark's main and exits: 0 when it printed its result, 1 (with the stack on stderr) when it failed. */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error) => {
+      progress(`failed: ${error instanceof Error ? error.stack : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { inTransaction } from '@postdate/db';
 import { connectDatabase } from '@postdate/db/client';
-import { deliverEmail, type DeliveryContext } from '@postdate/domain';
+import { createDeliveryStatements, deliverEmail, type DeliveryContext } from '@postdate/domain';
 import type { MailTransport } from '@postdate/mail';
 import { leanDeliverPg, leanDeliverPrisma } from './baselines/lean-protocol';
 import { benchTenant, seedEmails } from './support/bench-emails';
@@ -72,9 +72,10 @@ async function main() {
     for (const t of leanPrismaTargets.splice(0, 20)) await leanDeliverPrisma(db, t);
     const ctx: DeliveryContext = {
       db,
+      // One delivery at a time here, so batches are of one: the per-email cost of the unbatched path.
+      statements: createDeliveryStatements(db, { workerId: 'bench', leaseSeconds: 120 }, { maxBatchSize: 1, maxInFlight: 1 }),
       transport: nullTransport,
       enqueue: async () => undefined,
-      workerId: 'bench',
       mailDomain: 'postdate.test',
       horizonSeconds: 3600,
       policy: { leaseSeconds: 120, maxAttempts: 8, retryBaseSeconds: 30, retryMaxSeconds: 3600, leaseRecovery: 'at-least-once' },

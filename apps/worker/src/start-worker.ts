@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { WorkerEnv } from '@postdate/config';
 import { connectDatabase } from '@postdate/db/client';
-import type { DeliveryContext, DeliveryPolicy, SweepContext } from '@postdate/domain';
+import { createDeliveryStatements, type DeliveryContext, type DeliveryPolicy, type SweepContext } from '@postdate/domain';
 import type { MailTransport } from '@postdate/mail';
 import { createSmtpTransport } from '@postdate/mail/smtp';
 import { startProbeServer, type Logger } from '@postdate/observability';
@@ -19,6 +19,9 @@ import {
 import { createDeliveryProcessor } from './process-delivery';
 import { createSweepProcessor } from './process-sweep';
 import { createWorkerMetrics } from './worker-metrics';
+
+// Per kind (claims, sent-records): leaves most of the pool to the other statements deliveries make.
+const DELIVERY_STATEMENTS_IN_FLIGHT = 2;
 
 export interface RunningWorker {
   /** Stops taking jobs, lets in-flight sends finish within the grace period, then closes everything. */
@@ -46,8 +49,17 @@ export async function startWorker(config: WorkerEnv, log: Logger, transport?: Ma
     retryMaxSeconds: config.RETRY_MAX_SECONDS,
     leaseRecovery: config.LEASE_RECOVERY,
   };
+  const statements = createDeliveryStatements(
+    db,
+    { workerId, leaseSeconds: config.LEASE_SECONDS },
+    {
+      maxBatchSize: config.DELIVERY_BATCH_SIZE,
+      maxInFlight: DELIVERY_STATEMENTS_IN_FLIGHT,
+      onBatch: (statement, size) => metrics.statementBatchSize.observe({ statement }, size),
+    },
+  );
   const deliveryCtx: DeliveryContext = {
-    db, transport: mail, enqueue, policy, workerId, mailDomain: config.MAIL_DOMAIN, horizonSeconds: config.ENQUEUE_HORIZON_SECONDS,
+    db, statements, transport: mail, enqueue, policy, mailDomain: config.MAIL_DOMAIN, horizonSeconds: config.ENQUEUE_HORIZON_SECONDS,
   };
   const sweepCtx: SweepContext = {
     db, enqueue, reEnqueue: (targets) => reEnqueueDeliveries(deliveryQueue, targets), policy,

@@ -30,6 +30,13 @@ export function createWorkerMetrics() {
       labelNames: ['action'] as const,
       registers: [registry],
     }),
+    statementBatchSize: new Histogram({
+      name: 'postdate_delivery_statement_batch_size',
+      help: 'Deliveries carried by one claim or sent-record statement (grows when the database is the bottleneck)',
+      labelNames: ['statement'] as const,
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: 'postdate_queue_jobs',
       help: 'Delivery queue jobs by state, sampled by each worker',

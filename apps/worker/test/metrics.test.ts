@@ -70,6 +70,9 @@ test('a delivery and a duplicate job show up as sent, skipped, lateness and crea
   expect(sample(worker, 'postdate_deliveries_total{outcome="sent",reason=""}')).toBe(1);
   expect(sample(worker, 'postdate_delivery_lateness_seconds_count')).toBe(1);
   expect(sample(worker, 'postdate_smtp_duration_seconds_count')).toBe(1);
+  // One claim for the delivery and one for the duplicate; one sent-record.
+  expect(sample(worker, 'postdate_delivery_statement_batch_size_sum{statement="claim"}')).toBe(2);
+  expect(sample(worker, 'postdate_delivery_statement_batch_size_sum{statement="sent"}')).toBe(1);
   expect(worker).toMatch(/^postdate_queue_jobs\{state="delayed"\} \d+$/m);
   expect(worker).toMatch(/^# TYPE postdate_sweeper_actions_total counter$/m);
   expect(sink.countByMessageId().get(`<postdate.${created.body.id}@postdate.test>`)).toBe(1);

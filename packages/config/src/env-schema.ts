@@ -55,6 +55,11 @@ export const workerEnvSchema = sharedEnvSchema.extend({
   SMTP_URL: smtpUrl,
   MAIL_DOMAIN: hostname,
   WORKER_CONCURRENCY: positiveInt.default(10),
+  /**
+   * Most deliveries one claim or sent-record statement carries. Requests are grouped only while an
+   * earlier statement is in flight, so this adds no waiting; 1 makes every delivery its own statements.
+   */
+  DELIVERY_BATCH_SIZE: positiveInt.default(50),
   WORKER_ID: z.string().min(1).optional(),
   /** Port of the worker's own /healthz, /readyz and /metrics server; 0 picks a free port. */
   METRICS_PORT: port.default(9464),

@@ -16,7 +16,11 @@ export type { DeliveryTarget, EnqueueDeliveries } from './delivery/delivery-targ
 export type { DeliveryPolicy } from './delivery/delivery-policy';
 export { retryDelaySeconds } from './delivery/delivery-policy';
 export { claimForDelivery } from './delivery/claim-for-delivery';
+export type { ClaimRequest, ClaimResult, ClaimSettings } from './delivery/claim-for-delivery';
 export { markSent } from './delivery/mark-sent';
+export { createDeliveryStatements } from './delivery/delivery-statements';
+export type { DeliveryStatements } from './delivery/delivery-statements';
+export { createStatementBatcher } from './delivery/statement-batcher';
 export { markFailed } from './delivery/mark-failed';
 export { scheduleRetry } from './delivery/schedule-retry';
 export { recoverExpiredLeases } from './delivery/recover-expired-leases';

@@ -1,10 +1,10 @@
 import { inTransaction, type DatabaseClient, type Db } from '@postdate/db';
 import { MailSendError, messageIdFor, type MailTransport, type SendResult } from '@postdate/mail';
-import { claimForDelivery, type ClaimedEmail } from './claim-for-delivery';
+import type { ClaimedEmail } from './claim-for-delivery';
 import { retryDelaySeconds, type DeliveryPolicy } from './delivery-policy';
 import type { EnqueueDeliveries } from './delivery-target';
 import { markFailed, type FailureReason } from './mark-failed';
-import { markSent } from './mark-sent';
+import type { DeliveryStatements } from './delivery-statements';
 import type { RecipientResult } from './record-recipient-results';
 import { recordWithRetry } from './record-with-retry';
 import { scheduleRetry } from './schedule-retry';
@@ -17,10 +17,11 @@ export interface DeliveryJob {
 
 export interface DeliveryContext {
   db: DatabaseClient & Db;
+  /** Claims and sent-records, batched across this worker's concurrent deliveries. */
+  statements: DeliveryStatements;
   transport: MailTransport;
   enqueue: EnqueueDeliveries;
   policy: DeliveryPolicy;
-  workerId: string;
   mailDomain: string;
   horizonSeconds: number;
 }
@@ -41,12 +42,10 @@ export type DeliveryOutcome =
  */
 export async function deliverEmail(ctx: DeliveryContext, job: DeliveryJob): Promise<DeliveryOutcome> {
   const emailId = BigInt(job.emailId);
-  const claim = await claimForDelivery(ctx.db, {
+  const claim = await ctx.statements.claim({
     emailId,
     tenantId: BigInt(job.tenantId),
     version: job.version,
-    workerId: ctx.workerId,
-    leaseSeconds: ctx.policy.leaseSeconds,
     messageId: messageIdFor(job.emailId, ctx.mailDomain),
   });
   if (claim.kind === 'skipped') return { outcome: 'skipped', reason: claim.reason, ...(claim.status ? { status: claim.status } : {}) };
@@ -70,7 +69,7 @@ export async function deliverEmail(ctx: DeliveryContext, job: DeliveryJob): Prom
   const smtpMs = performance.now() - started;
 
   const fenced = await recordWithRetry(() =>
-    markSent(ctx.db, { emailId, attempt: email.attempt, response: result.response, recipients: recipientResults(email, result) }),
+    ctx.statements.markSent({ emailId, attempt: email.attempt, response: result.response, recipients: recipientResults(email, result) }),
   );
   if (!fenced) return { outcome: 'lost_claim', attempt: email.attempt, smtpMs };
   return { outcome: 'sent', attempt: email.attempt, sendAt: email.sendAt, sentAt: new Date(), smtpMs };

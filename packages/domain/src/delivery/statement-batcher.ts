@@ -1,0 +1,86 @@
+export interface StatementBatcherOptions {
+  /** Most requests one statement carries. 1 turns batching off: every request is its own statement. */
+  maxBatchSize: number;
+  /** Statements of this kind in flight at once; requests arriving meanwhile wait and go together. */
+  maxInFlight: number;
+  /** Told the size of each batch sent, for metrics. */
+  onBatch?: (size: number) => void;
+}
+
+/**
+ * Group commit for one kind of statement: callers ask for one row at a time, and requests that arrive
+ * while earlier statements are in flight are sent together as the next one. Nothing waits on a timer —
+ * with nothing in flight a request goes at once — so batches grow only when the database (or the busy
+ * event loop) is the bottleneck, which is when fewer round trips pay.
+ *
+ * `run` answers a batch in request order. If it throws, every request of that batch gets the error.
+ */
+export function createStatementBatcher<Request, Result>(
+  run: (requests: Request[]) => Promise<Result[]>,
+  options: StatementBatcherOptions,
+): (request: Request) => Promise<Result> {
+  interface Pending {
+    request: Request;
+    resolve: (result: Result) => void;
+    reject: (error: unknown) => void;
+  }
+  const waiting: Pending[] = [];
+  let inFlight = 0;
+
+  const flush = () => {
+    while (inFlight < options.maxInFlight && waiting.length > 0) {
+      const batch = waiting.splice(0, options.maxBatchSize);
+      options.onBatch?.(batch.length);
+      inFlight++;
+      void runBatch(batch).finally(() => {
+        inFlight--;
+        flush();
+      });
+    }
+  };
+
+  const runBatch = async (batch: Pending[]) => {
+    try {
+      const results = await run(batch.map((p) => p.request));
+      if (results.length !== batch.length) throw new Error(`batched statement answered ${results.length} of ${batch.length} requests`);
+      batch.forEach((p, i) => p.resolve(results[i]!));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    }
+  };
+
+  return (request) =>
+    new Promise<Result>((resolve, reject) => {
+      waiting.push({ request, resolve, reject });
+      // Requests made in the same turn of the event loop join one statement even when nothing is in flight.
+      if (waiting.length === 1) queueMicrotask(flush);
+    });
+}
+
+/**
+ * For statements that address each row at most once: splits a batch into rounds in which every key is
+ * distinct (two duplicate jobs of one email in one batch, say), runs the rounds one after another, and
+ * answers in request order. The later duplicate then sees what the earlier one did, as it would unbatched.
+ */
+export async function runInDistinctRounds<Request, Result>(
+  requests: Request[],
+  keyOf: (request: Request) => string,
+  run: (round: Request[]) => Promise<Result[]>,
+): Promise<Result[]> {
+  const results = new Array<Result>(requests.length);
+  let remaining = requests.map((request, index) => ({ request, index }));
+  while (remaining.length > 0) {
+    const seen = new Set<string>();
+    const round: typeof remaining = [];
+    const later: typeof remaining = [];
+    for (const item of remaining) {
+      const key = keyOf(item.request);
+      (seen.has(key) ? later : round).push(item);
+      seen.add(key);
+    }
+    const answered = await run(round.map((item) => item.request));
+    round.forEach((item, i) => (results[item.index] = answered[i]!));
+    remaining = later;
+  }
+  return results;
+}

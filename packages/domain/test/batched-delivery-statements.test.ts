@@ -1,0 +1,126 @@
+import { inTransaction } from '@postdate/db';
+import { connectDatabase, type Database } from '@postdate/db/client';
+import { createDeliveryStatements, createEmailInputSchema, createEmails, createTenant, type DeliveryStatements } from '@postdate/domain';
+import { createTestDatabase, type TestDatabase } from '@postdate/test-support';
+
+// Claims and sent-records are batched across a worker's concurrent deliveries. Batching must not change
+// what any one delivery sees: each request is fenced on its own row, and answers never cross emails.
+
+let database: TestDatabase;
+let db: Database;
+let issued: string[] = [];
+let tenantId: bigint;
+let otherTenantId: bigint;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = connectDatabase({ url: database.url, poolSize: 4, onQuery: (sql) => issued.push(sql) });
+  tenantId = (await inTransaction(db, (tx) => createTenant(tx, 'batching'))).tenantId;
+  otherTenantId = (await inTransaction(db, (tx) => createTenant(tx, 'other'))).tenantId;
+});
+afterAll(async () => {
+  await db?.$disconnect();
+  await database?.drop();
+});
+
+const schema = createEmailInputSchema();
+
+async function schedule(to: string[], sendAt?: Date): Promise<{ emailId: bigint; tenantId: bigint; version: number }> {
+  const input = schema.parse({ from: 'sender@acme.test', to, subject: 'batched', text: 'hi', ...(sendAt ? { sendAt: sendAt.toISOString() } : {}) });
+  const { created } = await inTransaction(db, (tx) => createEmails(tx, { tenantId, emails: [{ input }], now: new Date(), enqueueHorizonSeconds: 3600 }));
+  const email = created[0]!.email;
+  return { emailId: email.id, tenantId, version: email.version };
+}
+
+const batched = (): DeliveryStatements =>
+  createDeliveryStatements(db, { workerId: 'batch-test', leaseSeconds: 60 }, { maxBatchSize: 50, maxInFlight: 1 });
+const messageId = (id: bigint) => `<postdate.${id}@postdate.test>`;
+
+test('one batch claims only what each request may claim, and gives every email its own recipients', async () => {
+  const statements = batched();
+  const a = await schedule(['a1@example.com', 'a2@example.com']);
+  const b = await schedule(['b1@example.com']);
+  const later = await schedule(['later@example.com'], new Date(Date.now() + 3_600_000));
+  const stale = await schedule(['stale@example.com']);
+  const foreign = await schedule(['foreign@example.com']);
+
+  const results = await Promise.all([
+    statements.claim({ ...a, messageId: messageId(a.emailId) }),
+    statements.claim({ ...b, messageId: messageId(b.emailId) }),
+    statements.claim({ ...later, messageId: messageId(later.emailId) }),
+    statements.claim({ ...stale, version: stale.version + 1, messageId: messageId(stale.emailId) }),
+    statements.claim({ ...foreign, tenantId: otherTenantId, messageId: messageId(foreign.emailId) }),
+    // A duplicate job of `a` in the same batch: it must see a's claim, not claim it again.
+    statements.claim({ ...a, messageId: messageId(a.emailId) }),
+  ]);
+
+  const [claimedA, claimedB, notDue, staleVersion, wrongTenant, duplicate] = results;
+  expect(claimedA).toMatchObject({ kind: 'claimed', email: { emailId: a.emailId, attempt: 1, messageId: messageId(a.emailId) } });
+  expect(claimedA?.kind === 'claimed' && claimedA.email.recipients.map((r) => r.address)).toEqual(['a1@example.com', 'a2@example.com']);
+  expect(claimedB?.kind === 'claimed' && claimedB.email.recipients.map((r) => r.address)).toEqual(['b1@example.com']);
+  expect(notDue).toMatchObject({ kind: 'not_due' });
+  expect(staleVersion).toEqual({ kind: 'skipped', reason: 'stale_version', status: 'scheduled' });
+  expect(wrongTenant).toEqual({ kind: 'skipped', reason: 'wrong_tenant' });
+  expect(duplicate).toEqual({ kind: 'skipped', reason: 'not_scheduled', status: 'sending' });
+
+  const attempts = await db.deliveryAttempt.findMany({ where: { emailId: { in: [a.emailId, b.emailId] } }, orderBy: { emailId: 'asc' } });
+  expect(attempts.map((x) => [x.emailId, x.attempt, x.workerId])).toEqual([
+    [a.emailId, 1, 'batch-test'],
+    [b.emailId, 1, 'batch-test'],
+  ]);
+  const untouched = await db.scheduledEmail.findMany({ where: { id: { in: [later.emailId, stale.emailId, foreign.emailId] } } });
+  expect(untouched.map((e) => [e.status, e.attempts])).toEqual([['scheduled', 0], ['scheduled', 0], ['scheduled', 0]]);
+});
+
+test('one sent-record batch completes the emails whose fence holds and leaves a lost claim alone', async () => {
+  const statements = batched();
+  const kept = await schedule(['kept1@example.com', 'kept2@example.com']);
+  const lost = await schedule(['lost@example.com']);
+  const [claimKept, claimLost] = await Promise.all([
+    statements.claim({ ...kept, messageId: messageId(kept.emailId) }),
+    statements.claim({ ...lost, messageId: messageId(lost.emailId) }),
+  ]);
+  if (claimKept?.kind !== 'claimed' || claimLost?.kind !== 'claimed') throw new Error('setup: both claims should succeed');
+  // The sweeper took `lost` back while it was being sent, and another worker claimed it (attempt 2).
+  await db.$executeRaw`UPDATE scheduled_email SET attempts = attempts + 1 WHERE id = ${lost.emailId}`;
+
+  const record = (claim: typeof claimKept) =>
+    statements.markSent({
+      emailId: claim.email.emailId,
+      attempt: claim.email.attempt,
+      response: '250 queued',
+      recipients: claim.email.recipients.map((r) => ({ id: r.id, status: 'sent' as const, response: '250 ok' })),
+    });
+  await expect(Promise.all([record(claimKept), record(claimLost)])).resolves.toEqual([true, false]);
+
+  const emails = await db.scheduledEmail.findMany({ where: { id: { in: [kept.emailId, lost.emailId] } }, include: { recipients: true }, orderBy: { id: 'asc' } });
+  expect(emails.map((e) => [e.status, e.recipients.map((r) => r.status)])).toEqual([
+    ['sent', ['sent', 'sent']],
+    ['sending', ['pending']],
+  ]);
+  const logged = await db.deliveryAttempt.findMany({ where: { emailId: { in: [kept.emailId, lost.emailId] } }, orderBy: { emailId: 'asc' } });
+  expect(logged.map((x) => x.outcome)).toEqual(['sent', 'sent_after_lease_lost']);
+
+  // A retry of the same record (the first commit's answer was lost with the connection) is a success.
+  await expect(record(claimKept)).resolves.toBe(true);
+});
+
+test('forty concurrent deliveries claim in two statements and record in one, not forty each', async () => {
+  const statements = batched();
+  const emails = await Promise.all(Array.from({ length: 40 }, (_, i) => schedule([`bulk${i}@example.com`])));
+  issued = [];
+  const claims = await Promise.all(emails.map((e) => statements.claim({ ...e, messageId: messageId(e.emailId) })));
+  expect(claims.every((c) => c.kind === 'claimed')).toBe(true);
+  expect(issued.map((sql) => /delivery_attempt|FROM recipient/.exec(sql)?.[0])).toEqual(['delivery_attempt', 'FROM recipient']);
+
+  issued = [];
+  const sent = await Promise.all(
+    claims.map((c) =>
+      c.kind === 'claimed'
+        ? statements.markSent({ emailId: c.email.emailId, attempt: c.email.attempt, response: '250', recipients: [] })
+        : false,
+    ),
+  );
+  expect(sent.every(Boolean)).toBe(true);
+  expect(issued).toHaveLength(1);
+});

@@ -1,0 +1,86 @@
+import { createStatementBatcher, runInDistinctRounds } from '../src/delivery/statement-batcher';
+
+/** A statement whose completion the test controls, recording the batches it was given. */
+function controlledStatement() {
+  const batches: number[][] = [];
+  const finishers: (() => void)[] = [];
+  const run = (requests: number[]) => {
+    batches.push(requests);
+    return new Promise<string[]>((resolve) => finishers.push(() => resolve(requests.map((r) => `done ${r}`))));
+  };
+  const finishNext = async () => {
+    finishers.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { run, batches, finishNext };
+}
+
+test('with nothing in flight a request goes at once, alone', async () => {
+  const statement = controlledStatement();
+  const submit = createStatementBatcher(statement.run, { maxBatchSize: 50, maxInFlight: 1 });
+  const answer = submit(1);
+  await Promise.resolve();
+  expect(statement.batches).toEqual([[1]]);
+  await statement.finishNext();
+  await expect(answer).resolves.toBe('done 1');
+});
+
+test('requests that arrive while a statement is in flight go together in the next one, each answered', async () => {
+  const statement = controlledStatement();
+  const submit = createStatementBatcher(statement.run, { maxBatchSize: 3, maxInFlight: 1 });
+  const first = submit(1);
+  await Promise.resolve();
+  const later = [2, 3, 4, 5, 6].map((n) => submit(n));
+  await Promise.resolve();
+  expect(statement.batches).toEqual([[1]]);
+  await statement.finishNext();
+  expect(statement.batches).toEqual([[1], [2, 3, 4]]);
+  await statement.finishNext();
+  expect(statement.batches).toEqual([[1], [2, 3, 4], [5, 6]]);
+  await statement.finishNext();
+  await expect(first).resolves.toBe('done 1');
+  await expect(Promise.all(later)).resolves.toEqual(['done 2', 'done 3', 'done 4', 'done 5', 'done 6']);
+});
+
+test('requests made in one turn of the event loop share a statement; maxInFlight statements run at once', async () => {
+  const statement = controlledStatement();
+  const submit = createStatementBatcher(statement.run, { maxBatchSize: 2, maxInFlight: 2 });
+  const answers = [1, 2, 3, 4, 5].map((n) => submit(n));
+  await Promise.resolve();
+  expect(statement.batches).toEqual([[1, 2], [3, 4]]);
+  await statement.finishNext();
+  expect(statement.batches).toEqual([[1, 2], [3, 4], [5]]);
+  await statement.finishNext();
+  await statement.finishNext();
+  await expect(Promise.all(answers)).resolves.toHaveLength(5);
+});
+
+test('a failed statement fails every request it carried, and the next batch still runs', async () => {
+  let calls = 0;
+  const submit = createStatementBatcher(
+    async (requests: number[]) => {
+      calls++;
+      if (calls === 1) throw new Error('connection lost');
+      return requests.map((r) => r * 10);
+    },
+    { maxBatchSize: 10, maxInFlight: 1 },
+  );
+  const failed = [submit(1), submit(2)];
+  await expect(Promise.all(failed.map((p) => p.catch((e: Error) => e.message)))).resolves.toEqual(['connection lost', 'connection lost']);
+  await expect(submit(3)).resolves.toBe(30);
+});
+
+test('a statement that answers the wrong number of rows fails its batch instead of misattributing results', async () => {
+  const submit = createStatementBatcher(async (requests: number[]) => requests.slice(1), { maxBatchSize: 10, maxInFlight: 1 });
+  await expect(Promise.all([submit(1), submit(2)])).rejects.toThrow(/answered 1 of 2/);
+});
+
+test('duplicate keys go in later rounds, in order, and answers keep request order', async () => {
+  const rounds: string[][] = [];
+  const answers = await runInDistinctRounds(['a', 'b', 'a', 'c', 'a', 'b'], (r) => r, async (round) => {
+    rounds.push(round);
+    return round.map((r) => `${r}${rounds.length}`);
+  });
+  expect(rounds).toEqual([['a', 'b', 'c'], ['a', 'b'], ['a']]);
+  expect(answers).toEqual(['a1', 'b1', 'a2', 'c1', 'a3', 'b2']);
+});

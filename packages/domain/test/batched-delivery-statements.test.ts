@@ -124,3 +124,17 @@ test('forty concurrent deliveries claim in two statements and record in one, not
   expect(sent.every(Boolean)).toBe(true);
   expect(issued).toHaveLength(1);
 });
+
+test('two workers batching the same emails in opposite orders claim each exactly once, without deadlock', async () => {
+  const emails = await Promise.all(Array.from({ length: 30 }, (_, i) => schedule([`shared${i}@example.com`])));
+  const workerA = createDeliveryStatements(db, { workerId: 'a', leaseSeconds: 60 }, { maxBatchSize: 50, maxInFlight: 1 });
+  const workerB = createDeliveryStatements(db, { workerId: 'b', leaseSeconds: 60 }, { maxBatchSize: 50, maxInFlight: 1 });
+  const claimAll = (statements: DeliveryStatements, order: typeof emails) =>
+    Promise.all(order.map((e) => statements.claim({ ...e, messageId: messageId(e.emailId) })));
+  const [byA, byB] = await Promise.all([claimAll(workerA, emails), claimAll(workerB, [...emails].reverse())]);
+  const claimedByA = byA.filter((c) => c.kind === 'claimed').length;
+  const claimedByB = byB.filter((c) => c.kind === 'claimed').length;
+  expect(claimedByA + claimedByB).toBe(30);
+  const attempts = await db.deliveryAttempt.count({ where: { emailId: { in: emails.map((e) => e.emailId) } } });
+  expect(attempts).toBe(30);
+});

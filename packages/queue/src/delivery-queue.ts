@@ -30,14 +30,14 @@ export function createDeliveryQueue(connection: Redis | ConnectionOptions, prefi
 
 /** Adds one delayed job per target; a job whose id already exists is left as it is (BullMQ dedupes by id). */
 export async function enqueueDeliveries(queue: DeliveryQueue, targets: DeliveryTargetLike[], now = Date.now()): Promise<void> {
-  if (targets.length === 0) return;
-  await queue.addBulk(
-    targets.map((t) => ({
-      name: 'deliver',
-      data: { emailId: t.emailId, tenantId: t.tenantId, version: t.version },
-      opts: { jobId: deliveryJobId(t), delay: Math.max(0, t.dueAt.getTime() - now) },
-    })),
-  );
+  const jobs = targets.map((t) => ({
+    name: 'deliver',
+    data: { emailId: t.emailId, tenantId: t.tenantId, version: t.version },
+    opts: { jobId: deliveryJobId(t), delay: Math.max(0, t.dueAt.getTime() - now) },
+  }));
+  // One job (the API's common case) is one script call; addBulk wraps even one job in a MULTI.
+  if (jobs.length === 1) await queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+  else if (jobs.length > 1) await queue.addBulk(jobs);
 }
 
 /**

@@ -48,14 +48,13 @@ export function emailRoutes(ctx: ApiContext): Router {
     const { tenantId } = principalOf(req);
     const idempotencyKey = validate(idempotencyKeySchema, req.get('idempotency-key'), 'Idempotency-Key header');
     const input = validate(inputSchema, req.body);
-    const result = await inTransaction(ctx.db, (tx) =>
-      createEmails(tx, {
-        tenantId,
-        emails: [{ ...(idempotencyKey ? { idempotencyKey } : {}), input }],
-        now: new Date(),
-        enqueueHorizonSeconds: ctx.config.ENQUEUE_HORIZON_SECONDS,
-      }),
-    );
+    // One statement, atomic by itself: no interactive transaction for a single email.
+    const result = await createEmails(ctx.db, {
+      tenantId,
+      emails: [{ ...(idempotencyKey ? { idempotencyKey } : {}), input }],
+      now: new Date(),
+      enqueueHorizonSeconds: ctx.config.ENQUEUE_HORIZON_SECONDS,
+    });
     await scheduleAfterCommit(ctx, result.toEnqueue);
     const { email, replayed } = result.created[0]!;
     if (replayed) {
@@ -67,8 +66,8 @@ export function emailRoutes(ctx: ApiContext): Router {
     res.status(201).location(`/v1/emails/${email.id}`).json(toEmailView(email));
   });
 
-  // All or nothing: every item is validated before anything is written, then one transaction writes
-  // them all with a fixed number of statements.
+  // All or nothing: every item is validated before anything is written, then one statement writes them
+  // all, inside a transaction so that an Idempotency-Key mismatch found afterwards undoes the batch.
   router.post('/batch', async (req, res) => {
     const { tenantId } = principalOf(req);
     const { emails } = validate(batchSchema, req.body);

@@ -1,6 +1,6 @@
-import type { Db, Recipient } from '@postdate/db';
+import { Prisma, type Db, type Recipient } from '@postdate/db';
 import { IdempotencyMismatchError } from '../errors';
-import { consumeQuota } from '../quota/consume-quota';
+import { quotaAdmitted, quotaCtes, quotaDay, quotaExceededError } from '../quota/consume-quota';
 import type { DeliveryTarget } from '../delivery/delivery-target';
 import type { CreateEmailInput } from './email-input';
 import type { EmailWithRecipients } from './email-view';
@@ -32,21 +32,26 @@ export interface CreateEmailsResult {
   toEnqueue: DeliveryTarget[];
 }
 
-interface RecipientRow {
-  id: bigint;
-  email_id: bigint;
-  address: string;
-  updated_at: Date;
+/** One created email as the statement returns it (JSON: ids and timestamps as text). */
+interface InsertedJson {
+  ord: number;
+  id: string;
+  version: number;
+  attempts: number;
+  queued: boolean;
+  due_at: string;
+  created_at: string;
+  recipients: { id: string; address: string; updated_at: string }[];
 }
 
 /** The row exactly as the INSERT stored it, in the model's shape, without reading it back. */
-function asStoredEmail(tenantId: bigint, item: NewEmail, sendAt: Date, row: InsertedRow, recipients: Recipient[]): EmailWithRecipients {
+function asStoredEmail(tenantId: bigint, item: NewEmail, hash: string, sendAt: Date, row: InsertedRow, recipients: Recipient[]): EmailWithRecipients {
   const { input } = item;
   return {
     id: row.id,
     tenantId,
-    idempotencyKey: row.idempotency_key,
-    requestHash: row.request_hash,
+    idempotencyKey: item.idempotencyKey ?? null,
+    requestHash: hash,
     status: 'scheduled',
     sendAt,
     dueAt: row.due_at,
@@ -76,8 +81,6 @@ function asStoredEmail(tenantId: bigint, item: NewEmail, sendAt: Date, row: Inse
 
 interface InsertedRow {
   id: bigint;
-  idempotency_key: string | null;
-  request_hash: string;
   queued: boolean;
   version: number;
   attempts: number;
@@ -85,109 +88,126 @@ interface InsertedRow {
   created_at: Date;
 }
 
-const keyOf = (idempotencyKey: string | null | undefined, hash: string) => `${idempotencyKey ?? ''}\u0000${hash}`;
-
 /**
- * Writes emails and all their recipients with a fixed number of statements whatever the count, inside
- * the caller's transaction, so no email is ever visible without its recipients.
+ * Writes emails and all their recipients, and counts them against the tenant's quota, in **one statement**
+ * whatever the number of emails or recipients: atomic on its own (no email is ever visible without its
+ * recipients), so a single create needs no interactive transaction. The batch endpoint runs it inside one
+ * so that an Idempotency-Key mismatch found afterwards undoes the whole batch.
  */
-export async function createEmails(tx: Db, command: CreateEmailsCommand): Promise<CreateEmailsResult> {
+export async function createEmails(db: Db, command: CreateEmailsCommand): Promise<CreateEmailsResult> {
   const { tenantId, now } = command;
   const horizon = new Date(now.getTime() + command.enqueueHorizonSeconds * 1000);
   const prepared = command.emails.map((item) => {
     const sendAt = item.input.sendAt ?? now;
-    return { item, hash: requestHash(item.input), sendAt, dueAt: sendAt < now ? now : sendAt };
-  });
-
-  // ON CONFLICT (tenant_id, idempotency_key) DO NOTHING: a concurrent request with the same key waits for
-  // the first insert to commit and then inserts nothing; it finds that email below instead.
-  // One statement over arrays (unnest) whatever the number of emails: no per-row round trips or parameters.
-  const column = <T>(pick: (p: (typeof prepared)[number]) => T) => prepared.map(pick);
-  const inserted = await tx.$queryRaw<InsertedRow[]>`
-    INSERT INTO scheduled_email (tenant_id, idempotency_key, request_hash, send_at, due_at, expires_after_seconds,
-      from_address, reply_to, subject, text_body, html_body, headers, metadata, queued)
-    SELECT ${tenantId}, v.idempotency_key, v.request_hash, v.send_at, v.due_at, v.expires_after_seconds,
-      v.from_address, ARRAY(SELECT jsonb_array_elements_text(v.reply_to)), v.subject, v.text_body, v.html_body,
-      v.headers, v.metadata, v.due_at <= ${horizon}::timestamptz
-    FROM unnest(
-      ${column((p) => p.item.idempotencyKey ?? null)}::text[],
-      ${column((p) => p.hash)}::text[],
-      ${column((p) => p.sendAt)}::timestamptz[],
-      ${column((p) => p.dueAt)}::timestamptz[],
-      ${column((p) => p.item.input.expiresAfter ?? null)}::int[],
-      ${column((p) => p.item.input.from)}::text[],
-      ${column((p) => JSON.stringify(p.item.input.replyTo))}::jsonb[],
-      ${column((p) => p.item.input.subject)}::text[],
-      ${column((p) => p.item.input.text ?? null)}::text[],
-      ${column((p) => p.item.input.html ?? null)}::text[],
-      ${column((p) => JSON.stringify(p.item.input.headers))}::jsonb[],
-      ${column((p) => JSON.stringify(p.item.input.metadata))}::jsonb[]
-    ) AS v(idempotency_key, request_hash, send_at, due_at, expires_after_seconds, from_address, reply_to,
-           subject, text_body, html_body, headers, metadata)
-    ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-    RETURNING id, idempotency_key, request_hash, queued, version, attempts, due_at, created_at`;
-
-  // Pair inserted rows with the requests that produced them. Rows with equal key and hash are identical,
-  // so which of them gets which recipient list does not matter.
-  const unclaimed = new Map<string, InsertedRow[]>();
-  for (const row of inserted) {
-    const k = keyOf(row.idempotency_key, row.request_hash);
-    unclaimed.set(k, [...(unclaimed.get(k) ?? []), row]);
-  }
-  const rowFor = prepared.map(({ item, hash }) => unclaimed.get(keyOf(item.idempotencyKey, hash))?.shift());
-
-  const recipients = prepared.flatMap(({ item }, i) => {
-    const row = rowFor[i];
-    if (!row) return [];
     const { to, cc, bcc } = item.input;
-    return recipientList({ to, cc, bcc }).map((r) => ({ emailId: row.id, ...r }));
+    return { item, hash: requestHash(item.input), sendAt, dueAt: sendAt < now ? now : sendAt, recipients: recipientList({ to, cc, bcc }) };
   });
-  const insertedRecipients =
-    recipients.length === 0
-      ? []
-      : await tx.$queryRaw<RecipientRow[]>`
-          INSERT INTO recipient (email_id, address, name, kind)
-          SELECT * FROM unnest(${recipients.map((r) => r.emailId)}::bigint[], ${recipients.map((r) => r.address)}::text[],
-                               ${recipients.map((r) => r.name)}::text[], ${recipients.map((r) => r.kind)}::recipient_kind[])
-          RETURNING id, email_id, address, updated_at`;
-  const recipientsOf = new Map<bigint, Recipient[]>();
-  // Matched by (email, address), which is unique, rather than trusting RETURNING's row order.
-  const specOf = new Map(recipients.map((r) => [`${r.emailId}\u0000${r.address}`, r]));
-  insertedRecipients.forEach((row) => {
-    const spec = specOf.get(`${row.email_id}\u0000${row.address}`)!;
-    const list = recipientsOf.get(row.email_id) ?? [];
-    list.push({ id: row.id, emailId: row.email_id, address: spec.address, name: spec.name, kind: spec.kind, status: 'pending', smtpResponse: null, updatedAt: row.updated_at });
-    recipientsOf.set(row.email_id, list);
-  });
+  const column = <T>(pick: (p: (typeof prepared)[number]) => T) => prepared.map(pick);
+  const recipients = prepared.flatMap((p, i) => p.recipients.map((r) => ({ ord: i + 1, ...r })));
+  // Recipients of the requests that will insert: not replays of a key this tenant already used, and only
+  // the first of several requests in one batch that share a key. These are what the quota counts.
+  const requested = Prisma.sql`(SELECT count(*)::int FROM wanted)`;
+
+  const [outcome] = await db.$queryRaw<{ admitted: boolean; emails: InsertedJson[] | null }[]>`
+    WITH request AS MATERIALIZED (
+      -- Ids drawn up front so each recipient can name its email's id inside this one statement.
+      SELECT v.*, nextval(pg_get_serial_sequence('scheduled_email', 'id')) AS id
+      FROM unnest(
+        ${column((p) => p.item.idempotencyKey ?? null)}::text[],
+        ${column((p) => p.hash)}::text[],
+        ${column((p) => p.sendAt)}::timestamptz[],
+        ${column((p) => p.dueAt)}::timestamptz[],
+        ${column((p) => p.item.input.expiresAfter ?? null)}::int[],
+        ${column((p) => p.item.input.from)}::text[],
+        ${column((p) => JSON.stringify(p.item.input.replyTo))}::jsonb[],
+        ${column((p) => p.item.input.subject)}::text[],
+        ${column((p) => p.item.input.text ?? null)}::text[],
+        ${column((p) => p.item.input.html ?? null)}::text[],
+        ${column((p) => JSON.stringify(p.item.input.headers))}::jsonb[],
+        ${column((p) => JSON.stringify(p.item.input.metadata))}::jsonb[]
+      ) WITH ORDINALITY AS v(idempotency_key, request_hash, send_at, due_at, expires_after_seconds, from_address,
+                             reply_to, subject, text_body, html_body, headers, metadata, ord)
+    ), recipient_request AS (
+      SELECT * FROM unnest(${recipients.map((r) => r.ord)}::int[], ${recipients.map((r) => r.address)}::text[],
+                           ${recipients.map((r) => r.name)}::text[], ${recipients.map((r) => r.kind)}::recipient_kind[])
+        AS rr(ord, address, name, kind)
+    ), fresh AS (
+      SELECT DISTINCT ON (coalesce(r.idempotency_key, r.ord::text)) r.ord FROM request r
+      WHERE NOT EXISTS (SELECT 1 FROM scheduled_email e WHERE e.tenant_id = ${tenantId} AND e.idempotency_key = r.idempotency_key)
+      ORDER BY coalesce(r.idempotency_key, r.ord::text), r.ord
+    ), wanted AS (
+      SELECT rr.* FROM recipient_request rr WHERE rr.ord IN (SELECT ord FROM fresh)
+    ), ${quotaCtes(tenantId, quotaDay(now), requested)},
+    inserted AS (
+      -- ON CONFLICT (tenant_id, idempotency_key) DO NOTHING: a concurrent request with the same key waits for
+      -- the first insert to commit and then inserts nothing; its email is read back afterwards.
+      INSERT INTO scheduled_email (id, tenant_id, idempotency_key, request_hash, send_at, due_at, expires_after_seconds,
+        from_address, reply_to, subject, text_body, html_body, headers, metadata, queued)
+      SELECT r.id, ${tenantId}, r.idempotency_key, r.request_hash, r.send_at, r.due_at, r.expires_after_seconds,
+        r.from_address, ARRAY(SELECT jsonb_array_elements_text(r.reply_to)), r.subject, r.text_body, r.html_body,
+        r.headers, r.metadata, r.due_at <= ${horizon}::timestamptz
+      FROM request r WHERE ${quotaAdmitted(requested)}
+      ORDER BY r.ord
+      ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+      RETURNING id, version, attempts, queued, due_at, created_at
+    ), inserted_recipient AS (
+      INSERT INTO recipient (email_id, address, name, kind)
+      SELECT r.id, rr.address, rr.name, rr.kind
+      FROM recipient_request rr JOIN request r ON r.ord = rr.ord
+      WHERE r.id IN (SELECT id FROM inserted)
+      RETURNING id, email_id, address, updated_at
+    )
+    SELECT ${quotaAdmitted(requested)} AS admitted,
+      (SELECT json_agg(json_build_object(
+         'ord', r.ord, 'id', i.id::text, 'version', i.version, 'attempts', i.attempts, 'queued', i.queued,
+         'due_at', i.due_at, 'created_at', i.created_at,
+         'recipients', (SELECT coalesce(json_agg(json_build_object('id', ir.id::text, 'address', ir.address, 'updated_at', ir.updated_at)), '[]')
+                        FROM inserted_recipient ir WHERE ir.email_id = i.id)))
+       FROM inserted i JOIN request r ON r.id = i.id) AS emails`;
+  if (!outcome?.admitted) {
+    const wanted = prepared.reduce((n, p) => n + p.recipients.length, 0);
+    throw await quotaExceededError(db, tenantId, wanted, now);
+  }
+
+  const insertedByOrd = new Map((outcome.emails ?? []).map((e) => [e.ord, e]));
+  const rowFor = prepared.map((_, i) => insertedByOrd.get(i + 1));
 
   // New emails are rendered from what was just written; only replays are read back.
   const conflictedKeys = prepared.filter((_, i) => !rowFor[i]).map(({ item }) => item.idempotencyKey!);
   const stored =
     conflictedKeys.length === 0
       ? []
-      : await tx.scheduledEmail.findMany({
+      : await db.scheduledEmail.findMany({
           where: { tenantId, idempotencyKey: { in: conflictedKeys } },
           include: { recipients: { orderBy: { id: 'asc' } } },
         });
   const byKey = new Map(stored.map((e) => [e.idempotencyKey!, e]));
 
-  const created = prepared.map(({ item, hash, sendAt }, i): CreatedEmail => {
-    const row = rowFor[i];
-    if (row) return { email: asStoredEmail(tenantId, item, sendAt, row, recipientsOf.get(row.id) ?? []), replayed: false };
-    const existing = byKey.get(item.idempotencyKey!)!;
-    if (existing.requestHash !== hash) {
+  const created = prepared.map((p, i): CreatedEmail => {
+    const json = rowFor[i];
+    if (json) {
+      const row = { id: BigInt(json.id), version: json.version, attempts: json.attempts, queued: json.queued, due_at: new Date(json.due_at), created_at: new Date(json.created_at) };
+      const specOf = new Map(p.recipients.map((r) => [r.address, r]));
+      const stored = json.recipients
+        .map((r): Recipient => {
+          const spec = specOf.get(r.address)!;
+          return { id: BigInt(r.id), emailId: row.id, address: spec.address, name: spec.name, kind: spec.kind, status: 'pending', smtpResponse: null, updatedAt: new Date(r.updated_at) };
+        })
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      return { email: asStoredEmail(tenantId, p.item, p.hash, p.sendAt, row, stored), replayed: false };
+    }
+    const existing = byKey.get(p.item.idempotencyKey!)!;
+    if (existing.requestHash !== p.hash) {
       throw new IdempotencyMismatchError(
-        `Idempotency-Key ${item.idempotencyKey} was already used with a different request body`,
-        { idempotencyKey: item.idempotencyKey, emailId: existing.id.toString() },
+        `Idempotency-Key ${p.item.idempotencyKey} was already used with a different request body`,
+        { idempotencyKey: p.item.idempotencyKey, emailId: existing.id.toString() },
       );
     }
     return { email: existing, replayed: true };
   });
 
-  await consumeQuota(tx, tenantId, recipients.length, now);
-
-  const toEnqueue = inserted
-    .filter((row) => row.queued)
-    .map((row) => ({ emailId: row.id.toString(), tenantId: tenantId.toString(), version: row.version, attempts: row.attempts, dueAt: row.due_at }));
+  const toEnqueue = created
+    .filter((c, i) => !c.replayed && rowFor[i]!.queued)
+    .map(({ email }) => ({ emailId: email.id.toString(), tenantId: tenantId.toString(), version: email.version, attempts: email.attempts, dueAt: email.dueAt }));
   return { created, toEnqueue };
 }

@@ -3,9 +3,15 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@postdate/observability';
 import { HttpError } from '../http-errors';
 
+// Count one request and, for the window's first, set its expiry: atomic, one command, one round trip.
+const COUNT_IN_WINDOW = `
+  local count = redis.call('INCR', KEYS[1])
+  if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+  return count`;
+
 /**
  * Per-API-key request budget per minute, counted in Redis so every API replica shares it. A fixed
- * one-minute window: one INCR and one PEXPIRE per request. When Redis is unreachable the request is let
+ * one-minute window: one script call per request (INCR, plus PEXPIRE for the window's first). When Redis is unreachable the request is let
  * through (Postgres quotas still bound what a tenant can send); the outage is logged.
  */
 export function rateLimit(redis: Redis, options: { perMinute: number; prefix: string; log: Logger }): RequestHandler {
@@ -16,8 +22,7 @@ export function rateLimit(redis: Redis, options: { perMinute: number; prefix: st
     const key = `${options.prefix}:ratelimit:${principal.keyPrefix}:${windowStart}`;
     let count: number;
     try {
-      const result = await redis.multi().incr(key).pexpire(key, 61_000).exec();
-      count = Number(result?.[0]?.[1] ?? 0);
+      count = Number(await redis.eval(COUNT_IN_WINDOW, 1, key, 61_000));
     } catch (error) {
       options.log.warn({ err: (error as Error).message }, 'rate limiter unavailable; request allowed');
       return next();

@@ -7,7 +7,7 @@ import { uniqueQueuePrefix } from '@postdate/test-support';
 import { benchMessage, benchTenant } from './support/bench-emails';
 import { nextMessage, rssMiB, spawnTs, type NodeProcess } from './support/processes';
 import { emitResult, envInt, progress, ratio, resultsDir, round1, runBenchmark } from './support/report';
-import { createBenchDatabase, freePort, startRedisServer } from './support/services';
+import { freePort, withBenchServices } from './support/services';
 
 // bench:api — autocannon POST /v1/emails (5 recipients, due in 30 min so the enqueue happens) against the
 // API process, and the same body against a bare node:http + node-postgres endpoint doing the same
@@ -63,11 +63,11 @@ function summarise(results: autocannon.Result[]) {
 
 async function main() {
   progress(`api: ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION_S}s per side after ${WARMUP_S}s warm-up`);
-  const redis = await startRedisServer();
-  const database = await createBenchDatabase('api');
-  const db = connectDatabase({ url: database.url, poolSize: 2 });
-  const procs: NodeProcess[] = [];
-  try {
+  await withBenchServices('api', async ({ database, redis, defer }) => {
+    const db = connectDatabase({ url: database.url, poolSize: 2 });
+    defer(() => db.$disconnect());
+    const procs: NodeProcess[] = [];
+    defer(() => Promise.all(procs.map((p) => p.stop())));
     const { tenantId, apiKey } = await benchTenant(db);
     const queuePrefix = uniqueQueuePrefix();
     const apiPort = await freePort();
@@ -148,12 +148,7 @@ async function main() {
       ratio: ratio(postdate.reqPerSec, baseline.reqPerSec),
       check: { postdateRows: Number(created[0]!.n), delayedJobs: delayed },
     });
-  } finally {
-    await Promise.all(procs.map((p) => p.stop()));
-    await db.$disconnect();
-    await database.drop();
-    await redis.stop();
-  }
+  });
 }
 
 runBenchmark(main);

@@ -6,10 +6,10 @@ import type { MailTransport } from '@postdate/mail';
 import { leanDeliverPg, leanDeliverPrisma } from './baselines/lean-protocol';
 import { benchTenant, seedEmails } from './support/bench-emails';
 import { emitResult, envInt, percentiles, progress, ratio, round1, runBenchmark } from './support/report';
-import { createBenchDatabase } from './support/services';
+import { withBenchServices } from './support/services';
 
 // bench:delivery-path — the database side of one delivery, without SMTP or BullMQ, in one process, one at a
-// time: postdate's deliverEmail (claim transaction + markSent transaction, through Prisma) against the
+// time: postdate's deliverEmail (claim statement + recipients read + sent-record statement, through Prisma, unbatched) against the
 // Zulip-style poller's statements through node-postgres, interleaved in chunks so both see the same load.
 // Also the cost of one trivial statement through Prisma ($queryRaw) and through pg. Explains bench:throughput.
 
@@ -48,12 +48,13 @@ async function pollerDelivery(pg: Client): Promise<boolean> {
 
 async function main() {
   progress(`delivery-path: ${N} deliveries each way, sequential, interleaved in chunks of ${CHUNK}`);
-  const database = await createBenchDatabase('path');
-  let statements = 0;
-  const db = connectDatabase({ url: database.url, poolSize: 2, onQuery: () => statements++ });
-  const pg = new Client({ connectionString: database.url });
-  await pg.connect();
-  try {
+  await withBenchServices('path', async ({ database, defer }) => {
+    let statements = 0;
+    const db = connectDatabase({ url: database.url, poolSize: 2, onQuery: () => statements++ });
+    defer(() => db.$disconnect());
+    const pg = new Client({ connectionString: database.url });
+    await pg.connect();
+    defer(() => pg.end());
     const { tenantId } = await benchTenant(db);
     // postdate's rows first, the poller's after: the poller takes the oldest due rows, so give it its own
     // set by seeding them later and letting postdate deliver its set by id.
@@ -162,7 +163,7 @@ async function main() {
       postdate: {
         msPerDelivery: pd,
         statementsPerDelivery,
-        note: 'statements counted by Prisma query events (BEGIN is not reported: add 2 round trips)',
+        note: 'statements counted by Prisma query events; none runs inside an interactive transaction, so each is one round trip',
       },
       pollerSql: { msPerDelivery: poll, statementsPerDelivery: 6 },
       leanProtocolSketch: {
@@ -174,11 +175,7 @@ async function main() {
       trivialStatementUs: { prisma: prismaUs, pg: pgUs, prismaOverheadUsP50: round1(prismaUs.p50 - pgUs.p50) },
       transactionWithOneStatementUs: { prismaInTransaction: percentiles(prismaTx), pg: percentiles(pgTx) },
     });
-  } finally {
-    await pg.end();
-    await db.$disconnect();
-    await database.drop();
-  }
+  });
 }
 
 runBenchmark(main);

@@ -7,7 +7,7 @@ import { benchTenant, seedEmails } from './support/bench-emails';
 import { nextMessage, spawnTs, startWorkerProc, type NodeProcess } from './support/processes';
 import { emitResult, envInt, percentiles, progress, round1, runBenchmark } from './support/report';
 import { startSinkProcess, type SinkProc } from './support/sink-client';
-import { createBenchDatabase, startRedisServer } from './support/services';
+import { withBenchServices } from './support/services';
 import { benchWorkerVariables } from './support/worker-env';
 
 // bench:lateness — how late (SMTP acceptance − sendAt) emails go out when M are due at one instant and
@@ -130,11 +130,11 @@ async function postdate(
 
 async function main() {
   progress(`lateness: ${M} emails due at one instant, then ${M} spread over ${SPREAD_S}s; K=${K} processes`);
-  const redis = await startRedisServer();
-  const database = await createBenchDatabase('late');
-  const sink = await startSinkProcess();
-  const db = connectDatabase({ url: database.url, poolSize: 5 });
-  try {
+  await withBenchServices('late', async ({ database, redis, defer }) => {
+    const sink = await startSinkProcess();
+    defer(() => sink.close());
+    const db = connectDatabase({ url: database.url, poolSize: 5 });
+    defer(() => db.$disconnect());
     const { tenantId } = await benchTenant(db);
     const env = { databaseUrl: database.url, redisUrl: redis.url, queuePrefix: uniqueQueuePrefix() };
     progress('floor: BullMQ no-op, burst');
@@ -156,12 +156,7 @@ async function main() {
       bullmqNoopFloor: { burst: floorBurst, spread: floorSpread },
       spreadP99UnderOneSecond: spread.p99 < 1000,
     });
-  } finally {
-    await db.$disconnect();
-    await sink.close();
-    await database.drop();
-    await redis.stop();
-  }
+  });
 }
 
 runBenchmark(main);

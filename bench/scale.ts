@@ -13,7 +13,7 @@ import { createDeliveryQueue, createRedisConnection, enqueueDeliveries, reEnqueu
 import { uniqueQueuePrefix } from '@postdate/test-support';
 import { benchTenant } from './support/bench-emails';
 import { emitResult, envInt, percentiles, progress, round1, runBenchmark } from './support/report';
-import { createBenchDatabase, startRedisServer } from './support/services';
+import { withBenchServices } from './support/services';
 
 // bench:scale — SCALE_ROWS scheduled emails over 30 days through a bulk SQL path, then: insert time, Redis
 // memory (only the horizon is in Redis), table/index sizes, and the sweeper's time per pass at SMALL_ROWS,
@@ -130,25 +130,27 @@ async function main() {
   progress(
     `scale: ${SMALL} then ${ROWS} scheduled emails over ${DAYS} days, then ${HISTORY} sent; ${PASSES} sweep passes per stage`,
   );
-  const redis = await startRedisServer();
-  const database = await createBenchDatabase('scale');
-  const pg = new Client({ connectionString: database.url });
-  await pg.connect();
-  const db = connectDatabase({ url: database.url, poolSize: 4 });
-  const connection = createRedisConnection(redis.url, 'worker');
-  const queue = createDeliveryQueue(connection, uniqueQueuePrefix());
-  const sweepCtx: SweepContext = {
-    db,
-    policy,
-    horizonSeconds: HORIZON_S,
-    graceMs: 30_000,
-    batchSize: 500,
-    enqueue: (targets) => enqueueDeliveries(queue, targets),
-    reEnqueue: (targets) => reEnqueueDeliveries(queue, targets),
-  };
-  try {
+  await withBenchServices('scale', async ({ database, redis, redisUsedMemory, defer }) => {
+    const pg = new Client({ connectionString: database.url });
+    await pg.connect();
+    defer(() => pg.end());
+    const db = connectDatabase({ url: database.url, poolSize: 4 });
+    defer(() => db.$disconnect());
+    const connection = createRedisConnection(redis.url, 'worker');
+    defer(() => connection.disconnect());
+    const queue = createDeliveryQueue(connection, uniqueQueuePrefix());
+    defer(() => queue.close());
+    const sweepCtx: SweepContext = {
+      db,
+      policy,
+      horizonSeconds: HORIZON_S,
+      graceMs: 30_000,
+      batchSize: 500,
+      enqueue: (targets) => enqueueDeliveries(queue, targets),
+      reEnqueue: (targets) => reEnqueueDeliveries(queue, targets),
+    };
     const { tenantId } = await benchTenant(db);
-    const redisEmpty = await redis.usedMemory();
+    const redisEmpty = await redisUsedMemory();
 
     const measure = async (label: string) => {
       // Drain: promote everything entering the horizon, as the running sweeper would have.
@@ -186,8 +188,8 @@ async function main() {
         rows: Object.fromEntries(counts.rows.map((r) => [r.status, Number(r.n)])),
         promotedIntoHorizon: promoted,
         delayedJobsInRedis: inRedis,
-        redisUsedMiB: round1((await redis.usedMemory()) / 1048576),
-        redisAboveEmptyMiB: round1(((await redis.usedMemory()) - redisEmpty) / 1048576),
+        redisUsedMiB: round1((await redisUsedMemory()) / 1048576),
+        redisAboveEmptyMiB: round1(((await redisUsedMemory()) - redisEmpty) / 1048576),
         sweepPassMs: percentiles(pass),
         perQueryMs: Object.fromEntries(Object.entries(perQuery).map(([k, v]) => [k, percentiles(v).p50])),
         explain: await explainSweep(pg),
@@ -209,7 +211,7 @@ async function main() {
 
     // Baseline for memory: the same schedule held in Redis as delayed jobs (what a queue-only design does).
     const sampleQueue = createDeliveryQueue(connection, uniqueQueuePrefix());
-    const before = await redis.usedMemory();
+    const before = await redisUsedMemory();
     for (let i = 0; i < JOB_SAMPLE; i += 1000) {
       await enqueueDeliveries(
         sampleQueue,
@@ -222,7 +224,7 @@ async function main() {
         })),
       );
     }
-    const bytesPerJob = ((await redis.usedMemory()) - before) / JOB_SAMPLE;
+    const bytesPerJob = ((await redisUsedMemory()) - before) / JOB_SAMPLE;
     await sampleQueue.obliterate({ force: true });
     await sampleQueue.close();
 
@@ -250,14 +252,7 @@ async function main() {
       sweepPassRatioLargeToSmall: round1(large.sweepPassMs.p50 / small.sweepPassMs.p50),
       sweepPassRatioHistoryToSmall: round1(withHistory.sweepPassMs.p50 / small.sweepPassMs.p50),
     });
-  } finally {
-    await queue.close();
-    connection.disconnect();
-    await db.$disconnect();
-    await pg.end();
-    await database.drop();
-    await redis.stop();
-  }
+  });
 }
 
 runBenchmark(main);

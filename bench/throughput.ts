@@ -7,7 +7,7 @@ import { benchTenant, seedEmails } from './support/bench-emails';
 import { nextMessage, rssMiB, sampleRss, spawnTs, startWorkerProc, type WorkerProc } from './support/processes';
 import { emitResult, envInt, percentiles, progress, ratio, resultsDir, round1, runBenchmark } from './support/report';
 import { startSinkProcess, type SinkProc, type SinkStats } from './support/sink-client';
-import { createBenchDatabase, startRedisServer } from './support/services';
+import { withBenchServices } from './support/services';
 import { benchWorkerVariables } from './support/worker-env';
 
 // bench:throughput — N due emails, K worker processes, emails/s from first to last SMTP acceptance at a
@@ -140,11 +140,11 @@ async function poller(sink: SinkProc, databaseUrl: string, db: ReturnType<typeof
 
 async function main() {
   progress(`throughput: N=${N} emails × ${RECIPIENTS} recipients, K=${K} processes${PROFILE ? ', profiling worker 0' : ''}`);
-  const redis = await startRedisServer();
-  const database = await createBenchDatabase('tp');
-  const sink = await startSinkProcess();
-  const db = connectDatabase({ url: database.url, poolSize: 5 });
-  try {
+  await withBenchServices('tp', async ({ database, redis, defer }) => {
+    const sink = await startSinkProcess();
+    defer(() => sink.close());
+    const db = connectDatabase({ url: database.url, poolSize: 5 });
+    defer(() => db.$disconnect());
     const { tenantId } = await benchTenant(db);
     const env = { databaseUrl: database.url, redisUrl: redis.url, queuePrefix: uniqueQueuePrefix() };
     const skipped = { emailsPerSecond: NaN, skipped: true };
@@ -171,12 +171,7 @@ async function main() {
       ratioToCeiling: ratio(pd.emailsPerSecond, ceiling.emailsPerSecond),
       ratioToPoller: ratio(pd.emailsPerSecond, poll.emailsPerSecond),
     });
-  } finally {
-    await db.$disconnect();
-    await sink.close();
-    await database.drop();
-    await redis.stop();
-  }
+  });
 }
 
 runBenchmark(main);

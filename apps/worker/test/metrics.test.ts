@@ -1,9 +1,8 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { startApi } from '@postdate/api/start';
 import { createLogger } from '@postdate/observability';
 import { DELIVERY_QUEUE, createRedisConnection } from '@postdate/queue';
-import { apiConfig, startSmtpSink, startTestStack, waitFor, type SmtpSink, type TestStack } from '@postdate/test-support';
+import { apiConfig, freePort, startSmtpSink, startTestStack, waitFor, type SmtpSink, type TestStack } from '@postdate/test-support';
 
 let stack: TestStack;
 let sink: SmtpSink;
@@ -31,14 +30,6 @@ async function metrics(baseUrl: string): Promise<string> {
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
   return response.text();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 test('a delivery and a duplicate job show up as sent, skipped, lateness and created', async () => {

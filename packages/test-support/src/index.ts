@@ -10,6 +10,7 @@ export type { WorkerProcess } from './worker-process';
 export { startTestStack } from './test-stack';
 export type { TestStack, ApiClient } from './test-stack';
 export { startRedisServer } from './redis-server';
+export { freePort } from './free-port';
 export type { RedisServer } from './redis-server';
 export { startRaceWorld, raceScale, seededRandom, raceSeed } from './race-world';
 export type { RaceWorld } from './race-world';

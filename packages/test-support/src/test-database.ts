@@ -57,10 +57,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of this test file's own. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** A fresh, migrated database of this test file's (or benchmark's) own, named `<namePrefix>_<random>`. */
+export async function createTestDatabase(namePrefix = `postdate_test_${process.pid}`): Promise<TestDatabase> {
   const template = await ensureTemplateDatabase();
-  const name = `postdate_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const name = `${namePrefix}_${randomBytes(4).toString('hex')}`;
   await withAdmin(async (admin) => {
     for (let attempt = 1; ; attempt++) {
       try {

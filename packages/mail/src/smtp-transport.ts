@@ -1,6 +1,7 @@
 import { createTransport } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { classifySmtpError } from './classify-smtp-error';
+import { toMailOptions } from './mail-options';
 import type { MailTransport, OutgoingMessage, SendResult } from './mail-transport';
 
 export interface SmtpTransportOptions {
@@ -28,20 +29,7 @@ export function createSmtpTransport(options: SmtpTransportOptions): MailTranspor
   return {
     async send(message: OutgoingMessage): Promise<SendResult> {
       try {
-        const info = await transporter.sendMail({
-          messageId: message.messageId,
-          from: message.from,
-          replyTo: message.replyTo.length > 0 ? message.replyTo : undefined,
-          to: message.to,
-          cc: message.cc,
-          bcc: message.bcc,
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-          headers: message.headers,
-          disableFileAccess: true,
-          disableUrlAccess: true,
-        });
+        const info = await transporter.sendMail(toMailOptions(message));
         const rejectedErrors = (info as { rejectedErrors?: { recipient?: string; response?: string }[] })
           .rejectedErrors;
         return {

@@ -3,11 +3,11 @@ import { createTransport } from 'nodemailer';
 import type StreamTransport from 'nodemailer/lib/stream-transport';
 import { createEmailInputSchema, parseAddress } from '@postdate/domain';
 import { startSmtpSink, type SmtpSink } from '@postdate/test-support';
-import type { OutgoingMessage } from '../src/index';
+import { toMailOptions, type OutgoingMessage } from '../src/index';
 import { createSmtpTransport } from '../src/smtp-transport';
 
 // What an email goes through on its way out: our schema (API), the deliverer's OutgoingMessage, nodemailer.
-// `rawMessage` builds the RFC 822 text with the same sendMail fields createSmtpTransport passes, through
+// `rawMessage` builds the RFC 822 text from the same toMailOptions createSmtpTransport sends, through
 // nodemailer's stream transport instead of a socket; the last test checks the real SMTP path agrees.
 
 const schema = createEmailInputSchema();
@@ -43,21 +43,7 @@ const stream = createTransport({ streamTransport: true, buffer: true, newline: '
  * drops it; so a Bcc header here is expected exactly when the message has bcc recipients.
  */
 async function rawMessage(message: OutgoingMessage): Promise<{ raw: string; envelope: { from: string | false; to: string[] } }> {
-  // The same fields, in the same shape, as createSmtpTransport's sendMail call.
-  const info = await stream.sendMail({
-    messageId: message.messageId,
-    from: message.from,
-    replyTo: message.replyTo.length > 0 ? message.replyTo : undefined,
-    to: message.to,
-    cc: message.cc,
-    bcc: message.bcc,
-    subject: message.subject,
-    text: message.text,
-    html: message.html,
-    headers: message.headers,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
+  const info = await stream.sendMail(toMailOptions(message));
   return { raw: (info.message as Buffer).toString('utf8'), envelope: info.envelope as { from: string | false; to: string[] } };
 }
 

@@ -292,6 +292,21 @@ _pg_start_local() {
   printf '%s' "$admin_url"
 }
 
+# _pd_keep_user_url VAR LABEL CHECK: when the user set VAR and CHECK says it answers, export it and
+# succeed; otherwise say why it is not used and fail, so the caller looks elsewhere.
+_pd_keep_user_url() {
+  local var="$1" label="$2" check="$3"
+  local url="${!var:-}"
+  [ -n "$url" ] || return 1
+  if "$check" "$url"; then
+    _pd_log "$label: using $var ($(_pd_redact "$url"))"
+    export "${var?}"
+    return 0
+  fi
+  _pd_log "$label: $var ($(_pd_redact "$url")) is not reachable; looking elsewhere"
+  return 1
+}
+
 # ensure_postgres [DB]: export DATABASE_URL.
 #   - A reachable user-provided DATABASE_URL is kept verbatim (DB is ignored; it is the user's choice).
 #   - Otherwise DATABASE_URL points at database DB (default "postdate") on the default server or,
@@ -299,14 +314,7 @@ _pg_start_local() {
 ensure_postgres() {
   local db="${1:-postdate}" admin_url
 
-  if [ -n "${DATABASE_URL:-}" ]; then
-    if _pg_reachable "$DATABASE_URL"; then
-      _pd_log "Postgres: using DATABASE_URL ($(_pd_redact "$DATABASE_URL"))"
-      export DATABASE_URL
-      return 0
-    fi
-    _pd_log "Postgres: DATABASE_URL ($(_pd_redact "$DATABASE_URL")) is not reachable; looking elsewhere"
-  fi
+  _pd_keep_user_url DATABASE_URL Postgres _pg_reachable && return 0
 
   if _pg_reachable "$POSTDATE_DEFAULT_PG_URL"; then
     admin_url="$POSTDATE_DEFAULT_PG_URL"
@@ -390,14 +398,7 @@ _redis_start_local() {
 
 # ensure_redis: export REDIS_URL (user's if reachable, else the default, else a private server).
 ensure_redis() {
-  if [ -n "${REDIS_URL:-}" ]; then
-    if _redis_reachable "$REDIS_URL"; then
-      _pd_log "Redis: using REDIS_URL ($(_pd_redact "$REDIS_URL"))"
-      export REDIS_URL
-      return 0
-    fi
-    _pd_log "Redis: REDIS_URL ($(_pd_redact "$REDIS_URL")) is not reachable; looking elsewhere"
-  fi
+  _pd_keep_user_url REDIS_URL Redis _redis_reachable && return 0
 
   if _redis_reachable "$POSTDATE_DEFAULT_REDIS_URL"; then
     REDIS_URL="$POSTDATE_DEFAULT_REDIS_URL"

@@ -46,12 +46,33 @@ async function pollerDelivery(pg: Client): Promise<boolean> {
   return true;
 }
 
+/** Records wall and CPU milliseconds of each measured call. */
+function sampler() {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  return {
+    async measure<T>(call: () => Promise<T>): Promise<T> {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const result = await call();
+      wall.push(performance.now() - t0);
+      const used = process.cpuUsage(cpu0);
+      cpu.push((used.user + used.system) / 1000);
+      return result;
+    },
+    report: () => ({ msPerDelivery: percentiles(wall), cpuMsPerDelivery: percentiles(cpu) }),
+  };
+}
+
 async function main() {
   progress(`delivery-path: ${N} deliveries each way, sequential, interleaved in chunks of ${CHUNK}`);
   await withBenchServices('path', async ({ database, defer }) => {
-    let statements = 0;
-    const db = connectDatabase({ url: database.url, poolSize: 2, onQuery: () => statements++ });
+    const db = connectDatabase({ url: database.url, poolSize: 2 });
     defer(() => db.$disconnect());
+    // Statements are counted on a second client: Prisma's query events cost CPU the measured one must not pay.
+    let statements = 0;
+    const countingDb = connectDatabase({ url: database.url, poolSize: 1, onQuery: () => statements++ });
+    defer(() => countingDb.$disconnect());
     const pg = new Client({ connectionString: database.url });
     await pg.connect();
     defer(() => pg.end());
@@ -71,19 +92,26 @@ async function main() {
     });
     for (const t of leanPgTargets.splice(0, 20)) await leanDeliverPg(pg, t);
     for (const t of leanPrismaTargets.splice(0, 20)) await leanDeliverPrisma(db, t);
-    const ctx: DeliveryContext = {
-      db,
+    const contextOn = (client: typeof db): DeliveryContext => ({
+      db: client,
       // One delivery at a time here, so batches are of one: the per-email cost of the unbatched path.
-      statements: createDeliveryStatements(db, { workerId: 'bench', leaseSeconds: 120 }, { maxBatchSize: 1, maxInFlight: 1 }),
+      statements: createDeliveryStatements(client, { workerId: 'bench', leaseSeconds: 120 }, { maxBatchSize: 1, maxInFlight: 1 }),
       transport: nullTransport,
       enqueue: async () => undefined,
       mailDomain: 'postdate.test',
       horizonSeconds: 3600,
       policy: { leaseSeconds: 120, maxAttempts: 8, retryBaseSeconds: 30, retryMaxSeconds: 3600, leaseRecovery: 'at-least-once' },
-    };
-    // Warm both paths (JIT, Prisma's query plans, connections) on a few rows of postdate's set.
-    for (const t of postdateTargets.splice(0, 20))
-      await deliverEmail(ctx, { emailId: t.emailId, tenantId: t.tenantId, version: t.version });
+    });
+    const ctx = contextOn(db);
+    // Count one delivery's statements, then warm both paths (JIT, connections) on a few rows of postdate's set.
+    const [counted, ...warm] = postdateTargets.splice(0, 20);
+    await deliverEmail(contextOn(countingDb), {
+      emailId: counted!.emailId,
+      tenantId: counted!.tenantId,
+      version: counted!.version,
+    });
+    const statementsPerDelivery = statements;
+    for (const t of warm) await deliverEmail(ctx, { emailId: t.emailId, tenantId: t.tenantId, version: t.version });
     await seedEmails(db, tenantId, N, { recipients: 3, sendAtOf: () => new Date(), firstIndex: N });
     // The poller picks the oldest due row: make postdate's remaining rows "later" so the poller only takes its own.
     // (due_at in the future would make the claims see "not due": instead postdate's and the sketches' rows are
@@ -91,11 +119,9 @@ async function main() {
     const others = [...postdateTargets, ...leanPgTargets, ...leanPrismaTargets].map((t) => t.emailId);
     await pg.query(`UPDATE scheduled_email SET status = 'canceled' WHERE id = ANY($1::bigint[])`, [others]);
 
-    const pdMs: number[] = [];
-    const pollMs: number[] = [];
-    let statementsPerDelivery = 0;
-    const leanPgMs: number[] = [];
-    const leanPrismaMs: number[] = [];
+    // Wall time and this process's CPU time (user + system) per delivery, by arm. One delivery runs at a
+    // time, so the CPU delta of a call is that call's: the client-side cost, without the server's.
+    const arms = { postdate: sampler(), poller: sampler(), leanPg: sampler(), leanPrisma: sampler() };
     const release = (ids: string[]) =>
       pg.query(`UPDATE scheduled_email SET status = 'scheduled' WHERE id = ANY($1::bigint[])`, [ids]);
     for (let start = 0; start < postdateTargets.length; start += CHUNK) {
@@ -103,28 +129,16 @@ async function main() {
       const leanPg = leanPgTargets.slice(start, start + CHUNK);
       const leanPrisma = leanPrismaTargets.slice(start, start + CHUNK);
       await release([...chunk, ...leanPg, ...leanPrisma].map((t) => t.emailId));
-      for (const t of leanPg) {
-        const t0 = performance.now();
-        await leanDeliverPg(pg, t);
-        leanPgMs.push(performance.now() - t0);
-      }
-      for (const t of leanPrisma) {
-        const t0 = performance.now();
-        await leanDeliverPrisma(db, t);
-        leanPrismaMs.push(performance.now() - t0);
-      }
+      for (const t of leanPg) await arms.leanPg.measure(() => leanDeliverPg(pg, t));
+      for (const t of leanPrisma) await arms.leanPrisma.measure(() => leanDeliverPrisma(db, t));
       for (const t of chunk) {
-        const before = statements;
-        const t0 = performance.now();
-        const outcome = await deliverEmail(ctx, { emailId: t.emailId, tenantId: t.tenantId, version: t.version });
-        pdMs.push(performance.now() - t0);
+        const outcome = await arms.postdate.measure(() =>
+          deliverEmail(ctx, { emailId: t.emailId, tenantId: t.tenantId, version: t.version }),
+        );
         if (outcome.outcome !== 'sent') throw new Error(`delivery ${t.emailId}: ${outcome.outcome}`);
-        statementsPerDelivery = statements - before;
       }
       for (let k = 0; k < chunk.length; k++) {
-        const t0 = performance.now();
-        if (!(await pollerDelivery(pg))) break;
-        pollMs.push(performance.now() - t0);
+        if (!(await arms.poller.measure(() => pollerDelivery(pg)))) break;
       }
     }
 
@@ -154,24 +168,25 @@ async function main() {
       pgTx.push((performance.now() - t0) * 1000);
     }
 
-    const pd = percentiles(pdMs);
-    const poll = percentiles(pollMs);
     const prismaUs = percentiles(prismaStmt);
     const pgUs = percentiles(pgStmt);
+    const pd = arms.postdate.report();
+    const poll = arms.poller.report();
     emitResult('delivery-path', {
-      deliveries: pdMs.length,
+      deliveries: pd.msPerDelivery.n,
       postdate: {
-        msPerDelivery: pd,
+        ...pd,
         statementsPerDelivery,
         note: 'statements counted by Prisma query events; none runs inside an interactive transaction, so each is one round trip',
       },
-      pollerSql: { msPerDelivery: poll, statementsPerDelivery: 6 },
+      pollerSql: { ...poll, statementsPerDelivery: 6 },
       leanProtocolSketch: {
-        pg: { msPerDelivery: percentiles(leanPgMs), roundTrips: 5 },
-        prisma: { msPerDelivery: percentiles(leanPrismaMs), roundTrips: 5 },
+        pg: { ...arms.leanPg.report(), roundTrips: 5 },
+        prisma: { ...arms.leanPrisma.report(), roundTrips: 5 },
         note: 'bench/baselines/lean-protocol.ts: same commits and fences as postdate, claim in one statement, finish in one',
       },
-      ratioMeanPostdateToPoller: ratio(pd.mean, poll.mean),
+      ratioMeanPostdateToPoller: ratio(pd.msPerDelivery.mean, poll.msPerDelivery.mean),
+      ratioCpuPostdateToPoller: ratio(pd.cpuMsPerDelivery.mean, poll.cpuMsPerDelivery.mean),
       trivialStatementUs: { prisma: prismaUs, pg: pgUs, prismaOverheadUsP50: round1(prismaUs.p50 - pgUs.p50) },
       transactionWithOneStatementUs: { prismaInTransaction: percentiles(prismaTx), pg: percentiles(pgTx) },
     });

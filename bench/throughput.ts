@@ -18,6 +18,8 @@ const N = envInt('EMAILS', 5000);
 const K = envInt('WORKERS', 2);
 const RECIPIENTS = envInt('RECIPIENTS', 3);
 const POLLER_LOOPS = envInt('POLLER_LOOPS', 1);
+// 0: the sink answers at once (the issue's setting). A real relay takes tens of ms per message.
+const SMTP_LATENCY_MS = envInt('SMTP_LATENCY_MS', 0);
 const TIMEOUT_MS = envInt('PHASE_TIMEOUT_SECONDS', 300) * 1000;
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const PHASES = new Set((process.env.PHASES ?? 'ceiling,postdate,poller').split(','));
@@ -141,7 +143,7 @@ async function poller(sink: SinkProc, databaseUrl: string, db: ReturnType<typeof
 async function main() {
   progress(`throughput: N=${N} emails × ${RECIPIENTS} recipients, K=${K} processes${PROFILE ? ', profiling worker 0' : ''}`);
   await withBenchServices('tp', async ({ database, redis, defer }) => {
-    const sink = await startSinkProcess();
+    const sink = await startSinkProcess(SMTP_LATENCY_MS);
     defer(() => sink.close());
     const db = connectDatabase({ url: database.url, poolSize: 5 });
     defer(() => db.$disconnect());
@@ -164,6 +166,7 @@ async function main() {
       workerConcurrency: envInt('WORKER_CONCURRENCY', 20),
       smtpPoolSize: envInt('SMTP_POOL_SIZE', 5),
       pollerLoopsPerProcess: POLLER_LOOPS,
+      smtpLatencyMs: SMTP_LATENCY_MS,
       profiled: PROFILE,
       postdate: pd,
       smtpCeiling: ceiling,

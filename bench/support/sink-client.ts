@@ -24,8 +24,9 @@ export interface SinkProc {
   close(): Promise<void>;
 }
 
-export async function startSinkProcess(): Promise<SinkProc> {
-  const proc = spawnTs('bench/support/sink-process.ts', {});
+/** The counting sink in its own process; `latencyMs` delays every DATA reply, as a remote relay would. */
+export async function startSinkProcess(latencyMs = 0): Promise<SinkProc> {
+  const proc = spawnTs('bench/support/sink-process.ts', { SMTP_LATENCY_MS: String(latencyMs) });
   const ready = await nextMessage<{ type: 'ready'; url: string }>(proc, 'ready');
   // Requests are answered in order, one at a time: each helper waits for its own reply type.
   const ask = async <T extends { type: string }>(type: string) => {

@@ -10,7 +10,11 @@ function sendAtOf(raw: string): number | undefined {
 }
 
 async function main() {
-  const sink = await startSmtpSink();
+  // A relay's response time: each DATA is answered this long after the message is in (0 = at once).
+  const latencyMs = Number(process.env.SMTP_LATENCY_MS ?? 0);
+  const sink = await startSmtpSink(
+    latencyMs > 0 ? { data: () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), latencyMs)) } : {},
+  );
   process.on('message', (message: { type: string }) => {
     if (message.type === 'reset') {
       sink.accepted.length = 0;

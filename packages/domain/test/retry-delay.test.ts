@@ -14,10 +14,15 @@ describe('retryDelaySeconds', () => {
     expect([1, 2, 3, 4, 5].map((a) => retryDelaySeconds(policy, a, middle))).toEqual([30, 60, 120, 240, 480]);
   });
 
-  test('is capped at retryMaxSeconds (before jitter), however many attempts', () => {
+  test('is capped at retryMaxSeconds, however many attempts', () => {
     expect(retryDelaySeconds(policy, 8, middle)).toBe(3600);
     expect(retryDelaySeconds(policy, 100, middle)).toBe(3600);
     expect(retryDelaySeconds(policy, 5000, middle)).toBe(3600); // 2 ** 4999 is Infinity; still the cap
+  });
+
+  test('jitter never takes a delay above the cap', () => {
+    expect(retryDelaySeconds(policy, 20, () => 0.999999)).toBe(3600);
+    expect(retryDelaySeconds(policy, 20, () => 0)).toBe(2880); // 3600 * 0.8: jitter still spreads capped retries
   });
 
   test('attempt 0 or below counts as the first', () => {
@@ -33,7 +38,7 @@ describe('retryDelaySeconds', () => {
       const exact = Math.min(3600, 30 * 2 ** (attempt - 1));
       const delay = retryDelaySeconds(policy, attempt);
       expect(delay).toBeGreaterThanOrEqual(Math.floor(exact * 0.8));
-      expect(delay).toBeLessThanOrEqual(Math.ceil(exact * 1.2));
+      expect(delay).toBeLessThanOrEqual(Math.min(3600, Math.ceil(exact * 1.2)));
       expect(Number.isInteger(delay)).toBe(true);
     }
   });

@@ -5,7 +5,7 @@ import { classifySmtpError, MailSendError, type OutgoingMessage } from '../src/i
 import { createSmtpTransport } from '../src/smtp-transport';
 
 describe('classifySmtpError: error shapes', () => {
-  test.each([550, 551, 552, 553, 554, 500, 535])('a %d reply is permanent', (responseCode) => {
+  test.each([550, 551, 552, 553, 554, 500])('a %d reply is permanent', (responseCode) => {
     const error = classifySmtpError({ message: 'nope', responseCode, response: `${responseCode} nope` });
     expect(error).toBeInstanceOf(MailSendError);
     expect(error.kind).toBe('permanent');
@@ -15,6 +15,12 @@ describe('classifySmtpError: error shapes', () => {
 
   test.each([421, 450, 451, 452, 454])('a %d reply is transient', (responseCode) => {
     expect(classifySmtpError({ responseCode, response: `${responseCode} later` }).kind).toBe('transient');
+  });
+
+  test.each([530, 534, 535, 538])('the relay refusing our credentials (%d) is transient: fix the relay, the backlog goes', (responseCode) => {
+    const error = classifySmtpError({ code: 'EAUTH', message: 'Invalid login', responseCode, response: `${responseCode} 5.7.8 no` });
+    expect(error.kind).toBe('transient');
+    expect(error.responseCode).toBe(responseCode);
   });
 
   test.each(['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ESOCKET', 'ETLS', 'EDNS'])(

@@ -17,6 +17,8 @@ export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 200 });
+  // Refused connections are expected while the server starts or is stopped on purpose; commands still fail.
+  client.on('error', () => undefined);
   const server: RedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,

@@ -9,8 +9,11 @@ export interface DeliveryPolicy {
   leaseRecovery: 'at-least-once' | 'at-most-once';
 }
 
-/** Exponential backoff with ±20% jitter, so a failed burst does not retry as one burst. */
+/**
+ * Exponential backoff with ±20% jitter, so a failed burst does not retry as one burst; never above
+ * retryMaxSeconds, jitter included.
+ */
 export function retryDelaySeconds(policy: DeliveryPolicy, attempt: number, random = Math.random): number {
   const exponential = Math.min(policy.retryMaxSeconds, policy.retryBaseSeconds * 2 ** Math.max(0, attempt - 1));
-  return Math.max(1, Math.round(exponential * (0.8 + 0.4 * random())));
+  return Math.max(1, Math.min(policy.retryMaxSeconds, Math.round(exponential * (0.8 + 0.4 * random()))));
 }

@@ -5,7 +5,7 @@ import {
 } from '@postdate/test-support';
 
 // Scenario 7: a worker SIGKILLed mid-run, then Redis flushed, then every Postgres connection cut
-// (what a Postgres restart does to its clients; the shared server itself cannot be restarted here).
+// (what a Postgres restart does to its clients; scenario 9 restarts a real server).
 let redis: RedisServer;
 let world: RaceWorld;
 const fast = { LEASE_SECONDS: '8', SMTP_TIMEOUT_MS: '2000', SWEEP_INTERVAL_MS: '500', SWEEP_GRACE_MS: '1500' };

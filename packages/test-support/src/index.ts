@@ -14,3 +14,5 @@ export { freePort } from './free-port';
 export type { RedisServer } from './redis-server';
 export { startRaceWorld, raceScale, seededRandom, raceSeed } from './race-world';
 export type { RaceWorld } from './race-world';
+export { startPostgresServer, privatePostgresUnavailable, findPostgresBinaries } from './postgres-server';
+export type { PostgresServer } from './postgres-server';

@@ -40,9 +40,15 @@ export async function startRaceWorld(options: {
   redisUrl?: string;
   sink?: SinkBehaviour;
   workerOverrides?: Record<string, string>;
+  /** Another Postgres server than DATABASE_URL's (a private one the scenario restarts). */
+  adminDatabaseUrl?: string;
 }): Promise<RaceWorld> {
   const random = seededRandom(raceSeed());
-  const stack = await startTestStack({ ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}), apiOverrides: { DATABASE_POOL_SIZE: '20' } });
+  const stack = await startTestStack({
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    ...(options.adminDatabaseUrl ? { adminDatabaseUrl: options.adminDatabaseUrl } : {}),
+    apiOverrides: { DATABASE_POOL_SIZE: '20' },
+  });
   const sink = await startSmtpSink(options.sink);
   const variables = workerVariables(stack, sink.url, { WORKER_CONCURRENCY: '10', DATABASE_POOL_SIZE: '10', ...options.workerOverrides });
   const workers = await Promise.all(Array.from({ length: options.workers }, () => startWorkerProcess(variables)));

@@ -15,8 +15,8 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: adminDatabaseUrl() });
+async function withAdmin<T>(work: (client: Client) => Promise<T>, adminUrl = adminDatabaseUrl()): Promise<T> {
+  const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
     return await work(client);
@@ -31,8 +31,11 @@ export async function templateDatabaseName(): Promise<string> {
   return `postdate_tpl_${digest.slice(0, 16)}`;
 }
 
-/** Builds the template if this set of migrations has none yet. Safe when several test runs start at once. */
-export async function ensureTemplateDatabase(): Promise<string> {
+/**
+ * Builds the template if this set of migrations has none yet. Safe when several test runs start at once.
+ * `adminUrl` picks the server (default: DATABASE_URL's).
+ */
+export async function ensureTemplateDatabase(adminUrl = adminDatabaseUrl()): Promise<string> {
   const name = await templateDatabaseName();
   await withAdmin(async (admin) => {
     // Serialises template builds across concurrent test runs on one server.
@@ -42,12 +45,12 @@ export async function ensureTemplateDatabase(): Promise<string> {
       if (exists.rowCount) return;
       const building = `${name}_build_${randomBytes(3).toString('hex')}`;
       await admin.query(`CREATE DATABASE "${building}"`);
-      await applyMigrations(withDatabase(adminDatabaseUrl(), building), defaultMigrationsDir);
+      await applyMigrations(withDatabase(adminUrl, building), defaultMigrationsDir);
       await admin.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
     } finally {
       await admin.query('SELECT pg_advisory_unlock(7270736901)');
     }
-  });
+  }, adminUrl);
   return name;
 }
 
@@ -57,9 +60,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of this test file's (or benchmark's) own, named `<namePrefix>_<random>`. */
-export async function createTestDatabase(namePrefix = `postdate_test_${process.pid}`): Promise<TestDatabase> {
-  const template = await ensureTemplateDatabase();
+/**
+ * A fresh, migrated database of this test file's (or benchmark's) own, named `<namePrefix>_<random>`, on
+ * the server of `adminUrl` (default: DATABASE_URL's).
+ */
+export async function createTestDatabase(namePrefix = `postdate_test_${process.pid}`, adminUrl = adminDatabaseUrl()): Promise<TestDatabase> {
+  const template = await ensureTemplateDatabase(adminUrl);
   const name = `${namePrefix}_${randomBytes(4).toString('hex')}`;
   await withAdmin(async (admin) => {
     for (let attempt = 1; ; attempt++) {
@@ -72,10 +78,10 @@ export async function createTestDatabase(namePrefix = `postdate_test_${process.p
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
     }
-  });
+  }, adminUrl);
   return {
     name,
-    url: withDatabase(adminDatabaseUrl(), name),
-    drop: () => withAdmin(async (admin) => void (await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
+    url: withDatabase(adminUrl, name),
+    drop: () => withAdmin(async (admin) => void (await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)), adminUrl),
   };
 }

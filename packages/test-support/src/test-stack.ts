@@ -29,8 +29,10 @@ export interface TestStack extends Environment {
   close(): Promise<void>;
 }
 
-export async function startTestStack(options: { redisUrl?: string; apiOverrides?: Record<string, string> } = {}): Promise<TestStack> {
-  const database = await createTestDatabase();
+export async function startTestStack(
+  options: { redisUrl?: string; apiOverrides?: Record<string, string>; adminDatabaseUrl?: string } = {},
+): Promise<TestStack> {
+  const database = await createTestDatabase(undefined, options.adminDatabaseUrl);
   const env: Environment = { databaseUrl: database.url, redisUrl: options.redisUrl ?? redisUrl(), queuePrefix: uniqueQueuePrefix() };
   const db = connectDatabase({ url: database.url, poolSize: 5 });
   const api = await startApi(apiConfig(env, options.apiOverrides), silent());

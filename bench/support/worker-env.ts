@@ -16,6 +16,7 @@ export function benchWorkerVariables(
     DATABASE_POOL_SIZE: String(envInt('DATABASE_POOL_SIZE', 10)),
     SMTP_POOL_SIZE: String(envInt('SMTP_POOL_SIZE', 5)),
     DELIVERY_BATCH_SIZE: String(envInt('DELIVERY_BATCH_SIZE', 50)),
+    DELIVERY_BATCH_WAIT_MS: String(envInt('DELIVERY_BATCH_WAIT_MS', 10)),
     LEASE_SECONDS: '120',
     SMTP_TIMEOUT_MS: '30000',
     RETRY_BASE_SECONDS: '30',

@@ -55,6 +55,7 @@ export async function startWorker(config: WorkerEnv, log: Logger, transport?: Ma
     {
       maxBatchSize: config.DELIVERY_BATCH_SIZE,
       maxInFlight: DELIVERY_STATEMENTS_IN_FLIGHT,
+      maxWaitMs: config.DELIVERY_BATCH_WAIT_MS,
       onBatch: (statement, size) => metrics.statementBatchSize.observe({ statement }, size),
     },
   );

@@ -60,6 +60,11 @@ export const workerEnvSchema = sharedEnvSchema.extend({
    * earlier statement is in flight, so this adds no waiting; 1 makes every delivery its own statements.
    */
   DELIVERY_BATCH_SIZE: positiveInt.default(50),
+  /**
+   * Under load, how long a delivery's claim or sent-record may wait for others to share its statement
+   * (a delivery pays it at most twice). After a quiet spell nothing waits. 0 turns the wait off.
+   */
+  DELIVERY_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(10),
   WORKER_ID: z.string().min(1).optional(),
   /** Port of the worker's own /healthz, /readyz and /metrics server; 0 picks a free port. */
   METRICS_PORT: port.default(9464),

@@ -75,6 +75,64 @@ test('a statement that answers the wrong number of rows fails its batch instead 
   await expect(Promise.all([submit(1), submit(2)])).rejects.toThrow(/answered 1 of 2/);
 });
 
+describe('waiting for company under load (maxWaitMs)', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] }));
+  afterEach(() => jest.useRealTimers());
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  };
+
+  test('after a quiet spell a request goes at once; at load the next one waits for others to join', async () => {
+    const batches: number[][] = [];
+    const submit = createStatementBatcher(
+      async (requests: number[]) => {
+        batches.push(requests);
+        return requests;
+      },
+      { maxBatchSize: 50, maxInFlight: 2, maxWaitMs: 10 },
+    );
+    const first = submit(1);
+    await settle();
+    expect(batches).toEqual([[1]]); // nothing sent lately: no wait
+    await first;
+
+    jest.advanceTimersByTime(3); // 3 ms later: under load
+    const later = [submit(2)];
+    await settle();
+    expect(batches).toEqual([[1]]); // waiting for company
+    jest.advanceTimersByTime(4);
+    later.push(submit(3), submit(4));
+    await settle();
+    expect(batches).toEqual([[1]]);
+    jest.advanceTimersByTime(6); // 10 ms after request 2 arrived
+    await settle();
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    await expect(Promise.all(later)).resolves.toEqual([2, 3, 4]);
+
+    jest.advanceTimersByTime(50); // quiet again
+    const alone = submit(5);
+    await settle();
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+    await alone;
+  });
+
+  test('a full batch does not wait', async () => {
+    const batches: number[][] = [];
+    const submit = createStatementBatcher(
+      async (requests: number[]) => {
+        batches.push(requests);
+        return requests;
+      },
+      { maxBatchSize: 3, maxInFlight: 1, maxWaitMs: 1000 },
+    );
+    await submit(0);
+    const full = [submit(1), submit(2), submit(3)];
+    await settle();
+    expect(batches).toEqual([[0], [1, 2, 3]]);
+    await Promise.all(full);
+  });
+});
+
 test('duplicate keys go in later rounds, in order, and answers keep request order', async () => {
   const rounds: string[][] = [];
   const answers = await runInDistinctRounds(['a', 'b', 'a', 'c', 'a', 'b'], (r) => r, async (round) => {

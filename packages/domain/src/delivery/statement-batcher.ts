@@ -3,15 +3,21 @@ export interface StatementBatcherOptions {
   maxBatchSize: number;
   /** Statements of this kind in flight at once; requests arriving meanwhile wait and go together. */
   maxInFlight: number;
+  /**
+   * Under load (the previous statement went out less than this long ago), how long the first request of
+   * a batch waits for others to join. After a quiet spell a request goes at once. 0: never wait.
+   */
+  maxWaitMs?: number;
   /** Told the size of each batch sent, for metrics. */
   onBatch?: (size: number) => void;
 }
 
 /**
  * Group commit for one kind of statement: callers ask for one row at a time, and requests that arrive
- * while earlier statements are in flight are sent together as the next one. Nothing waits on a timer —
- * with nothing in flight a request goes at once — so batches grow only when the database (or the busy
- * event loop) is the bottleneck, which is when fewer round trips pay.
+ * while earlier statements are in flight are sent together as the next one. Under steady load requests
+ * also wait up to `maxWaitMs` for company: without that, deliveries arriving a few ms apart would each
+ * pay a whole statement, and the statement's fixed cost (not the database) is what limits throughput.
+ * A request after a quiet spell never waits.
  *
  * `run` answers a batch in request order. If it throws, every request of that batch gets the error.
  */
@@ -26,10 +32,16 @@ export function createStatementBatcher<Request, Result>(
   }
   const waiting: Pending[] = [];
   let inFlight = 0;
+  let lastSentAt = -Infinity;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const maxWaitMs = options.maxWaitMs ?? 0;
 
   const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
     while (inFlight < options.maxInFlight && waiting.length > 0) {
       const batch = waiting.splice(0, options.maxBatchSize);
+      lastSentAt = Date.now();
       options.onBatch?.(batch.length);
       inFlight++;
       void runBatch(batch).finally(() => {
@@ -52,8 +64,13 @@ export function createStatementBatcher<Request, Result>(
   return (request) =>
     new Promise<Result>((resolve, reject) => {
       waiting.push({ request, resolve, reject });
-      // Requests made in the same turn of the event loop join one statement even when nothing is in flight.
-      if (waiting.length === 1) queueMicrotask(flush);
+      if (waiting.length >= options.maxBatchSize) flush();
+      else if (waiting.length === 1) {
+        const underLoad = Date.now() - lastSentAt < maxWaitMs;
+        // At load, wait for company; otherwise requests of this same turn of the event loop still share.
+        if (underLoad) timer = setTimeout(flush, maxWaitMs);
+        else queueMicrotask(flush);
+      }
     });
 }
 

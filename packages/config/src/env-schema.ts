@@ -61,8 +61,8 @@ export const workerEnvSchema = sharedEnvSchema.extend({
    */
   DELIVERY_BATCH_SIZE: positiveInt.default(50),
   /**
-   * Under load, how long a delivery's claim or sent-record may wait for others to share its statement
-   * (a delivery pays it at most twice). After a quiet spell nothing waits. 0 turns the wait off.
+   * How long a delivery's claim or sent-record waits for others to share its statement: at most twice
+   * this per delivery, in exchange for far fewer statements under load. 0 turns the wait off.
    */
   DELIVERY_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(10),
   WORKER_ID: z.string().min(1).optional(),

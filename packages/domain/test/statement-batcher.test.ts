@@ -75,14 +75,14 @@ test('a statement that answers the wrong number of rows fails its batch instead 
   await expect(Promise.all([submit(1), submit(2)])).rejects.toThrow(/answered 1 of 2/);
 });
 
-describe('waiting for company under load (maxWaitMs)', () => {
+describe('waiting for company (maxWaitMs)', () => {
   beforeEach(() => jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] }));
   afterEach(() => jest.useRealTimers());
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
 
-  test('after a quiet spell a request goes at once; at load the next one waits for others to join', async () => {
+  test('the first request of a batch waits maxWaitMs, and whatever arrives meanwhile goes with it', async () => {
     const batches: number[][] = [];
     const submit = createStatementBatcher(
       async (requests: number[]) => {
@@ -91,29 +91,26 @@ describe('waiting for company under load (maxWaitMs)', () => {
       },
       { maxBatchSize: 50, maxInFlight: 2, maxWaitMs: 10 },
     );
-    const first = submit(1);
+    const answers = [submit(1)];
     await settle();
-    expect(batches).toEqual([[1]]); // nothing sent lately: no wait
-    await first;
-
-    jest.advanceTimersByTime(3); // 3 ms later: under load
-    const later = [submit(2)];
-    await settle();
-    expect(batches).toEqual([[1]]); // waiting for company
+    expect(batches).toEqual([]); // waiting for company
     jest.advanceTimersByTime(4);
-    later.push(submit(3), submit(4));
+    answers.push(submit(2), submit(3));
     await settle();
-    expect(batches).toEqual([[1]]);
-    jest.advanceTimersByTime(6); // 10 ms after request 2 arrived
+    expect(batches).toEqual([]);
+    jest.advanceTimersByTime(6); // 10 ms after the first arrived
     await settle();
-    expect(batches).toEqual([[1], [2, 3, 4]]);
-    await expect(Promise.all(later)).resolves.toEqual([2, 3, 4]);
+    expect(batches).toEqual([[1, 2, 3]]);
+    await expect(Promise.all(answers)).resolves.toEqual([1, 2, 3]);
 
-    jest.advanceTimersByTime(50); // quiet again
-    const alone = submit(5);
+    const next = submit(4); // a new batch waits again, from its own first request
+    jest.advanceTimersByTime(9);
     await settle();
-    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
-    await alone;
+    expect(batches).toEqual([[1, 2, 3]]);
+    jest.advanceTimersByTime(1);
+    await settle();
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+    await next;
   });
 
   test('a full batch does not wait', async () => {
@@ -125,10 +122,9 @@ describe('waiting for company under load (maxWaitMs)', () => {
       },
       { maxBatchSize: 3, maxInFlight: 1, maxWaitMs: 1000 },
     );
-    await submit(0);
     const full = [submit(1), submit(2), submit(3)];
     await settle();
-    expect(batches).toEqual([[0], [1, 2, 3]]);
+    expect(batches).toEqual([[1, 2, 3]]);
     await Promise.all(full);
   });
 });

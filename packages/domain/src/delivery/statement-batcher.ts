@@ -3,21 +3,19 @@ export interface StatementBatcherOptions {
   maxBatchSize: number;
   /** Statements of this kind in flight at once; requests arriving meanwhile wait and go together. */
   maxInFlight: number;
-  /**
-   * Under load (the previous statement went out less than this long ago), how long the first request of
-   * a batch waits for others to join. After a quiet spell a request goes at once. 0: never wait.
-   */
+  /** How long the first request of a batch waits for others to join (unless the batch fills). 0: never. */
   maxWaitMs?: number;
   /** Told the size of each batch sent, for metrics. */
   onBatch?: (size: number) => void;
 }
 
 /**
- * Group commit for one kind of statement: callers ask for one row at a time, and requests that arrive
- * while earlier statements are in flight are sent together as the next one. Under steady load requests
- * also wait up to `maxWaitMs` for company: without that, deliveries arriving a few ms apart would each
- * pay a whole statement, and the statement's fixed cost (not the database) is what limits throughput.
- * A request after a quiet spell never waits.
+ * Group commit for one kind of statement: callers ask for one row at a time; requests that arrive while
+ * earlier statements are in flight are sent together as the next one, and the first request of a batch
+ * waits up to `maxWaitMs` for company. Without the wait, deliveries arriving a few ms apart would each pay
+ * a whole statement, and that fixed cost (not the database) is what limits a worker's throughput; with it,
+ * a worker's deliveries fall into step and share their statements. The price is at most `maxWaitMs` per
+ * request.
  *
  * `run` answers a batch in request order. If it throws, every request of that batch gets the error.
  */
@@ -32,7 +30,6 @@ export function createStatementBatcher<Request, Result>(
   }
   const waiting: Pending[] = [];
   let inFlight = 0;
-  let lastSentAt = -Infinity;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const maxWaitMs = options.maxWaitMs ?? 0;
 
@@ -41,7 +38,6 @@ export function createStatementBatcher<Request, Result>(
     timer = undefined;
     while (inFlight < options.maxInFlight && waiting.length > 0) {
       const batch = waiting.splice(0, options.maxBatchSize);
-      lastSentAt = Date.now();
       options.onBatch?.(batch.length);
       inFlight++;
       void runBatch(batch).finally(() => {
@@ -65,10 +61,9 @@ export function createStatementBatcher<Request, Result>(
     new Promise<Result>((resolve, reject) => {
       waiting.push({ request, resolve, reject });
       if (waiting.length >= options.maxBatchSize) flush();
+      // Without a wait, requests made in the same turn of the event loop still share one statement.
       else if (waiting.length === 1) {
-        const underLoad = Date.now() - lastSentAt < maxWaitMs;
-        // At load, wait for company; otherwise requests of this same turn of the event loop still share.
-        if (underLoad) timer = setTimeout(flush, maxWaitMs);
+        if (maxWaitMs > 0) timer = setTimeout(flush, maxWaitMs);
         else queueMicrotask(flush);
       }
     });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { ApiEnv } from '@postdate/config';
 import { connectDatabase } from '@postdate/db/client';
+import { createEmailBatcher } from '@postdate/domain';
 import { startProbeServer, type Logger } from '@postdate/observability';
 import { createDeliveryQueue, createRedisConnection, createSweepQueue, enqueueDeliveries } from '@postdate/queue';
 import type { ApiContext } from './api-context';
@@ -39,6 +40,14 @@ export async function startApi(config: ApiEnv, log: Logger): Promise<RunningApi>
   const context: ApiContext = {
     config, db, redis, deliveryQueue, sweepQueue, log,
     enqueue: (targets) => enqueueDeliveries(deliveryQueue, targets),
+    createEmail: createEmailBatcher(db, {
+      enqueueHorizonSeconds: config.ENQUEUE_HORIZON_SECONDS,
+      maxBatchSize: 100,
+      // Creates that queue behind in-flight ones go together; none waits on a timer (measured: a 2–5 ms
+      // wait added nothing at 20 concurrent clients, and would only add latency when the API is quiet).
+      maxInFlight: Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 2)),
+      maxWaitMs: 0,
+    }),
     metrics: createApiMetrics(),
     isShuttingDown: () => shuttingDown,
   };

@@ -108,6 +108,8 @@ describe('loadConfig: defaults and coercion', () => {
     const config = loadConfig(workerEnvSchema, worker);
     expect(config).toMatchObject({
       WORKER_CONCURRENCY: 10,
+      DELIVERY_BATCH_SIZE: 50,
+      DELIVERY_BATCH_WAIT_MS: 10,
       METRICS_PORT: 9464,
       SMTP_TIMEOUT_MS: 30_000,
       LEASE_SECONDS: 120,

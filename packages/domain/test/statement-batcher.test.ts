@@ -1,4 +1,4 @@
-import { createStatementBatcher, runInDistinctRounds } from '../src/delivery/statement-batcher';
+import { createStatementBatcher, runInDistinctRounds } from '../src/statement-batcher';
 
 /** A statement whose completion the test controls, recording the batches it was given. */
 function controlledStatement() {

@@ -48,15 +48,11 @@ export function emailRoutes(ctx: ApiContext): Router {
     const { tenantId } = principalOf(req);
     const idempotencyKey = validate(idempotencyKeySchema, req.get('idempotency-key'), 'Idempotency-Key header');
     const input = validate(inputSchema, req.body);
-    // One statement, atomic by itself: no interactive transaction for a single email.
-    const result = await createEmails(ctx.db, {
-      tenantId,
-      emails: [{ ...(idempotencyKey ? { idempotencyKey } : {}), input }],
-      now: new Date(),
-      enqueueHorizonSeconds: ctx.config.ENQUEUE_HORIZON_SECONDS,
-    });
-    await scheduleAfterCommit(ctx, result.toEnqueue);
-    const { email, replayed } = result.created[0]!;
+    // One statement, atomic by itself, shared with concurrent creates: no interactive transaction.
+    const outcome = await ctx.createEmail({ tenantId, email: { ...(idempotencyKey ? { idempotencyKey } : {}), input } });
+    if ('error' in outcome) throw outcome.error;
+    if (outcome.enqueue) await scheduleAfterCommit(ctx, [outcome.enqueue]);
+    const { email, replayed } = outcome;
     if (replayed) {
       res.status(200).set('Idempotent-Replayed', 'true').json(toEmailView(email));
       return;

@@ -1,7 +1,7 @@
 import type { Db } from '@postdate/db';
 import { claimForDelivery, type ClaimRequest, type ClaimResult, type ClaimSettings } from './claim-for-delivery';
 import { markSent, type MarkSentRequest } from './mark-sent';
-import { createStatementBatcher, runInDistinctRounds, type StatementBatcherOptions } from './statement-batcher';
+import { createStatementBatcher, runInDistinctRounds, type StatementBatcherOptions } from '../statement-batcher';
 
 /** The two statements every delivery makes, one email at a time for the caller, batched underneath. */
 export interface DeliveryStatements {

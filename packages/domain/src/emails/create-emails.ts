@@ -26,6 +26,9 @@ export interface CreatedEmail {
   replayed: boolean;
 }
 
+/** What became of one email of a write: created or replayed (with its job, if due soon), or refused. */
+export type EmailOutcome = (CreatedEmail & { enqueue: DeliveryTarget | null }) | { error: IdempotencyMismatchError };
+
 export interface CreateEmailsResult {
   created: CreatedEmail[];
   /** Jobs to add once the transaction has committed, never before: a job must not see an uncommitted row. */
@@ -89,12 +92,29 @@ interface InsertedRow {
 }
 
 /**
- * Writes emails and all their recipients, and counts them against the tenant's quota, in **one statement**
- * whatever the number of emails or recipients: atomic on its own (no email is ever visible without its
- * recipients), so a single create needs no interactive transaction. The batch endpoint runs it inside one
- * so that an Idempotency-Key mismatch found afterwards undoes the whole batch.
+ * All or nothing: every email is written, or (an Idempotency-Key mismatch) none is — run it inside a
+ * transaction when there is more than one email, so that a mismatch found after the write undoes it.
  */
 export async function createEmails(db: Db, command: CreateEmailsCommand): Promise<CreateEmailsResult> {
+  const outcomes = await writeEmails(db, command);
+  const created: CreatedEmail[] = [];
+  const toEnqueue: DeliveryTarget[] = [];
+  for (const outcome of outcomes) {
+    if ('error' in outcome) throw outcome.error;
+    created.push({ email: outcome.email, replayed: outcome.replayed });
+    if (outcome.enqueue) toEnqueue.push(outcome.enqueue);
+  }
+  return { created, toEnqueue };
+}
+
+/**
+ * Writes emails and all their recipients, and counts them against the tenant's quota, in **one statement**
+ * whatever the number of emails or recipients: atomic on its own (no email is ever visible without its
+ * recipients), so it needs no interactive transaction. Answers each email's outcome in order; an
+ * Idempotency-Key mismatch is that email's outcome (nothing of it was written). Throws when the quota
+ * refuses the whole write (then nothing was written).
+ */
+export async function writeEmails(db: Db, command: CreateEmailsCommand): Promise<EmailOutcome[]> {
   const { tenantId, now } = command;
   const horizon = new Date(now.getTime() + command.enqueueHorizonSeconds * 1000);
   const prepared = command.emails.map((item) => {
@@ -183,7 +203,7 @@ export async function createEmails(db: Db, command: CreateEmailsCommand): Promis
         });
   const byKey = new Map(stored.map((e) => [e.idempotencyKey!, e]));
 
-  const created = prepared.map((p, i): CreatedEmail => {
+  return prepared.map((p, i): EmailOutcome => {
     const json = rowFor[i];
     if (json) {
       const row = { id: BigInt(json.id), version: json.version, attempts: json.attempts, queued: json.queued, due_at: new Date(json.due_at), created_at: new Date(json.created_at) };
@@ -194,20 +214,21 @@ export async function createEmails(db: Db, command: CreateEmailsCommand): Promis
           return { id: BigInt(r.id), emailId: row.id, address: spec.address, name: spec.name, kind: spec.kind, status: 'pending', smtpResponse: null, updatedAt: new Date(r.updated_at) };
         })
         .sort((a, b) => (a.id < b.id ? -1 : 1));
-      return { email: asStoredEmail(tenantId, p.item, p.hash, p.sendAt, row, stored), replayed: false };
+      const email = asStoredEmail(tenantId, p.item, p.hash, p.sendAt, row, stored);
+      const enqueue = row.queued
+        ? { emailId: email.id.toString(), tenantId: tenantId.toString(), version: email.version, attempts: email.attempts, dueAt: email.dueAt }
+        : null;
+      return { email, replayed: false, enqueue };
     }
     const existing = byKey.get(p.item.idempotencyKey!)!;
     if (existing.requestHash !== p.hash) {
-      throw new IdempotencyMismatchError(
-        `Idempotency-Key ${p.item.idempotencyKey} was already used with a different request body`,
-        { idempotencyKey: p.item.idempotencyKey, emailId: existing.id.toString() },
-      );
+      return {
+        error: new IdempotencyMismatchError(
+          `Idempotency-Key ${p.item.idempotencyKey} was already used with a different request body`,
+          { idempotencyKey: p.item.idempotencyKey, emailId: existing.id.toString() },
+        ),
+      };
     }
-    return { email: existing, replayed: true };
+    return { email: existing, replayed: true, enqueue: null };
   });
-
-  const toEnqueue = created
-    .filter((c, i) => !c.replayed && rowFor[i]!.queued)
-    .map(({ email }) => ({ emailId: email.id.toString(), tenantId: tenantId.toString(), version: email.version, attempts: email.attempts, dueAt: email.dueAt }));
-  return { created, toEnqueue };
 }

@@ -1,0 +1,67 @@
+import { inTransaction } from '@postdate/db';
+import { connectDatabase, type Database } from '@postdate/db/client';
+import { createEmailBatcher, createEmailInputSchema, createTenant, IdempotencyMismatchError, QuotaExceededError } from '@postdate/domain';
+import { createTestDatabase, type TestDatabase } from '@postdate/test-support';
+
+// Single-email creates from concurrent requests share statements. Each request must still get exactly
+// the answer it would have got alone: its email, its replay, or a refusal that concerns it only.
+
+let database: TestDatabase;
+let db: Database;
+let issued: string[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = connectDatabase({ url: database.url, poolSize: 4, onQuery: (sql) => issued.push(sql) });
+});
+afterAll(async () => {
+  await db?.$disconnect();
+  await database?.drop();
+});
+
+const schema = createEmailInputSchema();
+const input = (to: string, subject = 'hi') => schema.parse({ from: 'sender@acme.test', to: [to], subject, text: 'x' });
+const batcher = () => createEmailBatcher(db, { enqueueHorizonSeconds: 3600, maxBatchSize: 100, maxWaitMs: 0, maxInFlight: 1 });
+const tenant = async (name: string, quota?: number) => {
+  const { tenantId } = await inTransaction(db, (tx) => createTenant(tx, name));
+  if (quota !== undefined) await db.tenant.update({ where: { id: tenantId }, data: { dailyRecipientQuota: quota } });
+  return tenantId;
+};
+
+test('concurrent creates of two tenants: each gets its own email, a same-key twin its replay, a changed body its 422', async () => {
+  const create = batcher();
+  const [a, b] = [await tenant('batch-a'), await tenant('batch-b')];
+  await create({ tenantId: a, email: { idempotencyKey: 'taken', input: input('first@example.com') } });
+  issued = [];
+  const outcomes = await Promise.all([
+    create({ tenantId: a, email: { input: input('a1@example.com') } }),
+    create({ tenantId: b, email: { input: input('b1@example.com') } }),
+    create({ tenantId: a, email: { idempotencyKey: 'twin', input: input('twin@example.com') } }),
+    create({ tenantId: a, email: { idempotencyKey: 'twin', input: input('twin@example.com') } }),
+    create({ tenantId: a, email: { idempotencyKey: 'taken', input: input('other@example.com') } }),
+    create({ tenantId: b, email: { idempotencyKey: 'taken', input: input('b-own@example.com') } }),
+  ]);
+  const [a1, b1, twin, twinAgain, mismatch, bTaken] = outcomes;
+  const emailOf = (o: (typeof outcomes)[number]) => ('error' in o ? null : o.email);
+  expect(emailOf(a1!)).toMatchObject({ tenantId: a, recipients: [{ address: 'a1@example.com' }] });
+  expect(emailOf(b1!)).toMatchObject({ tenantId: b, recipients: [{ address: 'b1@example.com' }] });
+  expect(twin).toMatchObject({ replayed: false });
+  expect(twinAgain).toMatchObject({ replayed: true });
+  expect(emailOf(twinAgain!)?.id).toBe(emailOf(twin!)?.id);
+  expect('error' in mismatch! && mismatch.error).toBeInstanceOf(IdempotencyMismatchError);
+  // Keys are per tenant: b's 'taken' is b's own new email.
+  expect(bTaken).toMatchObject({ replayed: false, email: { tenantId: b } });
+  // Two tenants in one batch: two write statements, plus the replays' read-back — not six writes.
+  expect(issued.filter((sql) => /^\s*WITH request/.test(sql))).toHaveLength(2);
+});
+
+test('a batch over the quota as a whole is retried one by one: the quota admits exactly what fits', async () => {
+  const create = batcher();
+  const limited = await tenant('quota-3', 3);
+  const outcomes = await Promise.all(Array.from({ length: 5 }, (_, i) => create({ tenantId: limited, email: { input: input(`q${i}@example.com`) } })));
+  expect(outcomes.filter((o) => !('error' in o))).toHaveLength(3);
+  const refused = outcomes.filter((o) => 'error' in o);
+  expect(refused).toHaveLength(2);
+  for (const o of refused) expect('error' in o && o.error).toBeInstanceOf(QuotaExceededError);
+  expect(await db.scheduledEmail.count({ where: { tenantId: limited } })).toBe(3);
+});

@@ -1,6 +1,6 @@
 import type { ApiEnv } from '@postdate/config';
 import type { Database } from '@postdate/db/client';
-import type { EnqueueDeliveries, SingleCreate, SingleCreateOutcome } from '@postdate/domain';
+import type { EnqueueDeliveries, Principal, SingleCreate, SingleCreateOutcome } from '@postdate/domain';
 import type { Logger } from '@postdate/observability';
 import type { DeliveryQueue, SweepQueue } from '@postdate/queue';
 import type { Redis } from 'ioredis';
@@ -14,6 +14,8 @@ export interface ApiContext {
   deliveryQueue: DeliveryQueue;
   sweepQueue: SweepQueue;
   enqueue: EnqueueDeliveries;
+  /** Bearer key → tenant, read together with concurrent requests' keys (see createApiKeyAuthenticator). */
+  authenticateKey: (key: string) => Promise<Principal>;
   /** Single-email creates, written together with concurrent ones (see createEmailBatcher). */
   createEmail: (create: SingleCreate) => Promise<SingleCreateOutcome>;
   log: Logger;

@@ -27,7 +27,7 @@ export function createApp(ctx: ApiContext): Express {
   }
   mountBullBoard(app, ctx); // basic auth of its own, never the /v1 Bearer key; absent unless configured
   // Authenticate and rate-limit before reading a body: an anonymous client cannot make us parse megabytes.
-  app.use('/v1', authenticate(ctx.db), rateLimit(ctx.redis, { perMinute: ctx.config.RATE_LIMIT_PER_MINUTE, prefix: ctx.config.QUEUE_PREFIX, log: ctx.log }));
+  app.use('/v1', authenticate(ctx.authenticateKey), rateLimit(ctx.redis, { perMinute: ctx.config.RATE_LIMIT_PER_MINUTE, prefix: ctx.config.QUEUE_PREFIX, log: ctx.log }));
   const json = (limit: number) => express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
   // A batch carries up to MAX_BATCH_SIZE emails, so it may be larger; the first parser to run wins.
   app.use('/v1/emails/batch', json(ctx.config.BODY_LIMIT_BYTES * 10));

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { ApiEnv } from '@postdate/config';
 import { connectDatabase } from '@postdate/db/client';
-import { createEmailBatcher } from '@postdate/domain';
+import { createApiKeyAuthenticator, createEmailBatcher } from '@postdate/domain';
 import { startProbeServer, type Logger } from '@postdate/observability';
 import { createDeliveryQueue, createRedisConnection, createSweepQueue, enqueueDeliveries } from '@postdate/queue';
 import type { ApiContext } from './api-context';
@@ -40,6 +40,7 @@ export async function startApi(config: ApiEnv, log: Logger): Promise<RunningApi>
   const context: ApiContext = {
     config, db, redis, deliveryQueue, sweepQueue, log,
     enqueue: (targets) => enqueueDeliveries(deliveryQueue, targets),
+    authenticateKey: createApiKeyAuthenticator(db, { maxInFlight: 2 }),
     createEmail: createEmailBatcher(db, {
       enqueueHorizonSeconds: config.ENQUEUE_HORIZON_SECONDS,
       maxBatchSize: 100,

@@ -33,7 +33,7 @@ export type { DeliveryJob, DeliveryContext, DeliveryOutcome } from './delivery/d
 
 export { createTenant } from './tenants/create-tenant';
 export { issueApiKey } from './tenants/issue-api-key';
-export { authenticateApiKey } from './tenants/authenticate-api-key';
+export { createApiKeyAuthenticator } from './tenants/authenticate-api-key';
 export type { Principal } from './tenants/authenticate-api-key';
 export { listApiKeys, revokeApiKey, findTenantId } from './tenants/manage-api-keys';
 export { generateApiKey, apiKeyPrefix } from './tenants/api-key-secret';

@@ -1,6 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Db } from '@postdate/db';
-import { authenticateApiKey, UnauthorizedError, type Principal } from '@postdate/domain';
+import { UnauthorizedError, type Principal } from '@postdate/domain';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -9,12 +8,12 @@ declare module 'express-serve-static-core' {
 }
 
 /** Bearer API keys. The tenant found here scopes every query the request makes. */
-export function authenticate(db: Db): RequestHandler {
+export function authenticate(authenticateKey: (key: string) => Promise<Principal>): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>');
-    req.principal = await authenticateApiKey(db, match[1]!);
+    req.principal = await authenticateKey(match[1]!);
     req.log = req.log.child({ tenantId: req.principal.tenantId.toString(), keyPrefix: req.principal.keyPrefix });
     next();
   };

@@ -15,8 +15,12 @@ export function benchWorkerVariables(
     WORKER_CONCURRENCY: String(concurrency),
     DATABASE_POOL_SIZE: String(envInt('DATABASE_POOL_SIZE', 10)),
     SMTP_POOL_SIZE: String(envInt('SMTP_POOL_SIZE', 5)),
-    DELIVERY_BATCH_SIZE: String(envInt('DELIVERY_BATCH_SIZE', 50)),
-    DELIVERY_BATCH_WAIT_MS: String(envInt('DELIVERY_BATCH_WAIT_MS', 10)),
+    // Batching as configured in production unless the run overrides it.
+    ...Object.fromEntries(
+      ['DELIVERY_BATCH_SIZE', 'DELIVERY_BATCH_WAIT_MS'].flatMap((name) =>
+        process.env[name] ? [[name, process.env[name]!]] : [],
+      ),
+    ),
     LEASE_SECONDS: '120',
     SMTP_TIMEOUT_MS: '30000',
     RETRY_BASE_SECONDS: '30',

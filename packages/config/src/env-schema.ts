@@ -55,10 +55,7 @@ export const workerEnvSchema = sharedEnvSchema.extend({
   SMTP_URL: smtpUrl,
   MAIL_DOMAIN: hostname,
   WORKER_CONCURRENCY: positiveInt.default(10),
-  /**
-   * Most deliveries one claim or sent-record statement carries. Requests are grouped only while an
-   * earlier statement is in flight, so this adds no waiting; 1 makes every delivery its own statements.
-   */
+  /** Most deliveries one claim or sent-record statement carries; 1 makes every delivery its own statements. */
   DELIVERY_BATCH_SIZE: positiveInt.default(50),
   /**
    * How long a delivery's claim or sent-record waits for others to share its statement: at most twice

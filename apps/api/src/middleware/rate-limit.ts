@@ -11,8 +11,9 @@ const COUNT_IN_WINDOW = `
 
 /**
  * Per-API-key request budget per minute, counted in Redis so every API replica shares it. A fixed
- * one-minute window: one script call per request (INCR, plus PEXPIRE for the window's first). When Redis is unreachable the request is let
- * through (Postgres quotas still bound what a tenant can send); the outage is logged.
+ * one-minute window: one script call per request (INCR, plus PEXPIRE for the window's first). When Redis
+ * is unreachable the request is let through (Postgres quotas still bound what a tenant can send); the
+ * outage is logged.
  */
 export function rateLimit(redis: Redis, options: { perMinute: number; prefix: string; log: Logger }): RequestHandler {
   return async (req, res, next) => {

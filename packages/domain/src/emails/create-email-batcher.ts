@@ -50,7 +50,11 @@ export function createEmailBatcher(db: Db, options: CreateBatchingOptions): (cre
   return createStatementBatcher(
     async (creates: SingleCreate[]) => {
       const byTenant = new Map<bigint, number[]>();
-      creates.forEach((c, i) => byTenant.set(c.tenantId, [...(byTenant.get(c.tenantId) ?? []), i]));
+      creates.forEach((c, i) => {
+        const indexes = byTenant.get(c.tenantId) ?? [];
+        indexes.push(i);
+        byTenant.set(c.tenantId, indexes);
+      });
       const answers = new Array<SingleCreateOutcome>(creates.length);
       await Promise.all(
         [...byTenant].map(async ([tenantId, indexes]) => {

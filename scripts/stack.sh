@@ -79,10 +79,23 @@ npm run --silent migrate
 KEY_FILE="$POSTDATE_LOCAL_DIR/demo-api-key"
 if [ ! -s "$KEY_FILE" ]; then
   log "creating demo tenant"
-  tenant_output="$(npm run --silent cli -- tenant create demo)"
+  cli_errors="$(mktemp)"
+  if tenant_output="$(npm run --silent cli -- tenant create demo 2>"$cli_errors")"; then
+    :
+  elif grep -q 'already exists' "$cli_errors"; then
+    # Created from another checkout (or .local was wiped): its key is gone with that checkout, so the
+    # demo tenant gets a new one.
+    log "demo tenant already exists in this database; issuing it a new key"
+    tenant_output="$(npm run --silent cli -- key create demo --label stack)" || _pd_die "'cli key create demo' failed"
+  else
+    cat "$cli_errors" >&2
+    rm -f "$cli_errors"
+    _pd_die "'cli tenant create demo' failed"
+  fi
+  rm -f "$cli_errors"
   # The CLI prints the key on its last line; skip trailing blank lines and strip CR/whitespace.
   demo_key="$(printf '%s\n' "$tenant_output" | awk 'NF { last = $0 } END { print last }' | tr -d '[:space:]')"
-  [ -n "$demo_key" ] || _pd_die "'cli tenant create demo' printed no API key"
+  [ -n "$demo_key" ] || _pd_die "the CLI printed no API key"
   mkdir -p "$POSTDATE_LOCAL_DIR"
   # Write to a temp file and rename so an interrupted run never leaves a half-written key behind.
   (umask 077 && printf '%s\n' "$demo_key" >"$KEY_FILE.tmp")

@@ -53,6 +53,10 @@ test('concurrent creates of two tenants: each gets its own email, a same-key twi
   expect(bTaken).toMatchObject({ replayed: false, email: { tenantId: b } });
   // Two tenants in one batch: two write statements, plus the replays' read-back — not six writes.
   expect(issued.filter((sql) => /^\s*WITH request/.test(sql))).toHaveLength(2);
+  // Only a keyed create is fingerprinted: a keyless one can never be replayed, so it stores no hash.
+  const stored = await db.scheduledEmail.findMany({ where: { id: { in: [emailOf(a1!)!.id, emailOf(twin!)!.id] } }, orderBy: { id: 'asc' } });
+  expect(stored.map((e) => e.requestHash === null)).toEqual([true, false]);
+  expect(stored[1]!.requestHash).toMatch(/^[0-9a-f]{64}$/);
 });
 
 test('a batch over the quota as a whole is retried one by one: the quota admits exactly what fits', async () => {

@@ -48,7 +48,7 @@ interface InsertedJson {
 }
 
 /** The row exactly as the INSERT stored it, in the model's shape, without reading it back. */
-function asStoredEmail(tenantId: bigint, item: NewEmail, hash: string, sendAt: Date, row: InsertedRow, recipients: Recipient[]): EmailWithRecipients {
+function asStoredEmail(tenantId: bigint, item: NewEmail, hash: string | null, sendAt: Date, row: InsertedRow, recipients: Recipient[]): EmailWithRecipients {
   const { input } = item;
   return {
     id: row.id,
@@ -120,7 +120,9 @@ export async function writeEmails(db: Db, command: CreateEmailsCommand): Promise
   const prepared = command.emails.map((item) => {
     const sendAt = item.input.sendAt ?? now;
     const { to, cc, bcc } = item.input;
-    return { item, hash: requestHash(item.input), sendAt, dueAt: sendAt < now ? now : sendAt, recipients: recipientList({ to, cc, bcc }) };
+    // Only a keyed request can be replayed, so only it needs a fingerprint to compare a replay with.
+    const hash = item.idempotencyKey === undefined ? null : requestHash(item.input);
+    return { item, hash, sendAt, dueAt: sendAt < now ? now : sendAt, recipients: recipientList({ to, cc, bcc }) };
   });
   const column = <T>(pick: (p: (typeof prepared)[number]) => T) => prepared.map(pick);
   const recipients = prepared.flatMap((p, i) => p.recipients.map((r) => ({ ord: i + 1, ...r })));

@@ -5,7 +5,7 @@ import { connectDatabase } from '@postdate/db/client';
 import { createDeliveryQueue, createRedisConnection } from '@postdate/queue';
 import { uniqueQueuePrefix } from '@postdate/test-support';
 import { benchMessage, benchTenant } from './support/bench-emails';
-import { nextMessage, rssMiB, spawnTs, type NodeProcess } from './support/processes';
+import { cpuMs, nextMessage, rssMiB, spawnTs, type NodeProcess } from './support/processes';
 import { emitResult, envInt, progress, ratio, resultsDir, round1, runBenchmark } from './support/report';
 import { freePort, withBenchServices } from './support/services';
 
@@ -44,7 +44,15 @@ function cannon(url: string, headers: Record<string, string>, body: string, seco
   });
 }
 
-function summarise(results: autocannon.Result[]) {
+/** One round against one server, with the CPU its process spent serving it and the commits it made. */
+async function round(url: string, headers: Record<string, string>, body: string, pid: number, commits: () => Promise<number>) {
+  const [cpuBefore, commitsBefore] = [cpuMs(pid), await commits()];
+  const result = await cannon(url, headers, body, DURATION_S);
+  return { result, cpuMs: cpuMs(pid) - cpuBefore, commits: (await commits()) - commitsBefore };
+}
+
+function summarise(rounds: { result: autocannon.Result; cpuMs: number; commits: number }[]) {
+  const results = rounds.map((r) => r.result);
   const sum = (f: (r: autocannon.Result) => number) => results.reduce((s, r) => s + f(r), 0);
   const mean = (f: (r: autocannon.Result) => number) => round1(sum(f) / results.length);
   return {
@@ -56,6 +64,10 @@ function summarise(results: autocannon.Result[]) {
     },
     perRound: results.map((r) => round1(r.requests.average)),
     requests: sum((r) => r.requests.total),
+    // The server process's own CPU per answered request: steadier than req/s on a shared machine.
+    serverCpuMsPerRequest: Math.round((rounds.reduce((s, r) => s + r.cpuMs, 0) / sum((r) => r.requests.total)) * 1000) / 1000,
+    // Postgres transactions committed per answered request (every statement outside BEGIN is one).
+    commitsPerRequest: Math.round((rounds.reduce((s, r) => s + r.commits, 0) / sum((r) => r.requests.total)) * 100) / 100,
     non2xx: sum((r) => r.non2xx),
     errors: sum((r) => r.errors + r.timeouts),
   };
@@ -107,19 +119,22 @@ async function main() {
     progress('warm-up');
     await cannon(apiUrl, auth, body, WARMUP_S);
     await cannon(bareUrl, {}, body, WARMUP_S);
-    const pd: autocannon.Result[] = [];
-    const base: autocannon.Result[] = [];
+    // Both servers write to the same database; rounds do not overlap, so each round's commits are its own.
+    const commits = async () =>
+      Number((await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n);
+    const pd: Awaited<ReturnType<typeof round>>[] = [];
+    const base: Awaited<ReturnType<typeof round>>[] = [];
     const rss: number[] = [];
     const window = { first: Date.now(), last: 0 };
-    for (let round = 1; round <= ROUNDS; round++) {
+    for (let n = 1; n <= ROUNDS; n++) {
       const sampler = setInterval(() => rss.push(rssMiB(api.pid)), 500);
-      pd.push(await cannon(apiUrl, auth, body, DURATION_S));
+      pd.push(await round(apiUrl, auth, body, api.pid, commits));
       window.last = Date.now();
       clearInterval(sampler);
-      base.push(await cannon(bareUrl, {}, body, DURATION_S));
-      progress(
-        `round ${round}: postdate ${round1(pd.at(-1)!.requests.average)} req/s, baseline ${round1(base.at(-1)!.requests.average)} req/s`,
-      );
+      base.push(await round(bareUrl, {}, body, bare.pid, commits));
+      const line = (r: (typeof pd)[number]) =>
+        `${round1(r.result.requests.average)} req/s, ${round1((r.cpuMs / r.result.requests.total) * 1000)} µs CPU and ${round1(r.commits / r.result.requests.total)} commits per request`;
+      progress(`round ${n}: postdate ${line(pd.at(-1)!)}; baseline ${line(base.at(-1)!)}`);
     }
     if (PROFILE) {
       mkdirSync(profileDir, { recursive: true });
@@ -133,7 +148,7 @@ async function main() {
     await queue.close();
     const created = await db.$queryRaw<
       { n: bigint }[]
-    >`SELECT count(*) AS n FROM scheduled_email WHERE request_hash <> 'bare-baseline'`;
+    >`SELECT count(*) AS n FROM scheduled_email WHERE request_hash IS DISTINCT FROM 'bare-baseline'`;
     if (postdate.non2xx + baseline.non2xx > 0)
       progress(`WARNING: ${postdate.non2xx + baseline.non2xx} non-2xx answers: the req/s figures are not valid`);
     emitResult('api', {

@@ -109,6 +109,17 @@ export function rssMiB(pid: number): number {
   }
 }
 
+/**
+ * CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (Linux; clock ticks of
+ * 10 ms, the kernel's USER_HZ on every Linux we run on). Sample before and after a phase for its share.
+ */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; fields after its closing parenthesis are plain.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Samples RSS of the given processes every intervalMs until stopped. */
 export function sampleRss(pids: number[], intervalMs = 250) {
   const samples: { t: number; mib: number[] }[] = [];

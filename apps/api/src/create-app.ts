@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import { mountBullBoard } from './admin/mount-bull-board';
 import type { ApiContext } from './api-context';
 import { authenticate } from './middleware/authenticate';
@@ -12,6 +12,9 @@ import { healthRoutes } from './routes/health';
 export function createApp(ctx: ApiContext): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: it hashed every response body (creates included) for conditional GETs no client makes of
+  // live email status.
+  app.disable('etag');
   app.set('trust proxy', false);
   app.use(requestLogging(ctx.log, ctx.metrics));
   // While draining, tell keep-alive clients to reconnect elsewhere so idle sockets do not hold the drain open.
@@ -19,6 +22,8 @@ export function createApp(ctx: ApiContext): Express {
     if (ctx.isShuttingDown()) res.set('Connection', 'close');
     next();
   });
+  // The client API first: its requests, nearly all of the traffic, pass no other route's layers.
+  app.use('/v1', clientApi(ctx));
   app.use(healthRoutes(ctx));
   if (ctx.config.METRICS_PORT === undefined) {
     app.get('/metrics', async (_req, res) => {
@@ -26,14 +31,20 @@ export function createApp(ctx: ApiContext): Express {
     });
   }
   mountBullBoard(app, ctx); // basic auth of its own, never the /v1 Bearer key; absent unless configured
-  // Authenticate and rate-limit before reading a body: an anonymous client cannot make us parse megabytes.
-  app.use('/v1', authenticate(ctx.authenticateKey), rateLimit(ctx.redis, { perMinute: ctx.config.RATE_LIMIT_PER_MINUTE, prefix: ctx.config.QUEUE_PREFIX, log: ctx.log }));
-  const json = (limit: number) => express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
-  // A batch carries up to MAX_BATCH_SIZE emails, so it may be larger; the first parser to run wins.
-  app.use('/v1/emails/batch', json(ctx.config.BODY_LIMIT_BYTES * 10));
-  app.use(json(ctx.config.BODY_LIMIT_BYTES));
-  app.use('/v1/emails', emailRoutes(ctx));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
+}
+
+/** Everything under /v1: Bearer key, rate limit, JSON body, routes. */
+function clientApi(ctx: ApiContext): Router {
+  const v1 = Router();
+  // Authenticate and rate-limit before reading a body: an anonymous client cannot make us parse megabytes.
+  v1.use(authenticate(ctx.authenticateKey), rateLimit(ctx.redis, { perMinute: ctx.config.RATE_LIMIT_PER_MINUTE, prefix: ctx.config.QUEUE_PREFIX, log: ctx.log }));
+  const json = (limit: number) => express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
+  // A batch carries up to MAX_BATCH_SIZE emails, so it may be larger; the first parser to run wins.
+  v1.use('/emails/batch', json(ctx.config.BODY_LIMIT_BYTES * 10));
+  v1.use(json(ctx.config.BODY_LIMIT_BYTES));
+  v1.use('/emails', emailRoutes(ctx));
+  return v1;
 }

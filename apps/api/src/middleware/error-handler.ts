@@ -11,5 +11,5 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
 };
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}` } });
+  res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.baseUrl}${req.path}` } });
 };

@@ -9,6 +9,16 @@ const COUNT_IN_WINDOW = `
   if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
   return count`;
 
+// Sent by its SHA1 (EVALSHA; ioredis loads it again after a Redis restart): the script text is not
+// re-sent and re-hashed with every request.
+const COUNT_COMMAND = 'postdateCountInWindow';
+type CountingRedis = Redis & { [COUNT_COMMAND]: (key: string, windowMs: number) => Promise<number> };
+
+function withCounter(redis: Redis): CountingRedis {
+  if (!(COUNT_COMMAND in redis)) redis.defineCommand(COUNT_COMMAND, { numberOfKeys: 1, lua: COUNT_IN_WINDOW });
+  return redis as CountingRedis;
+}
+
 /**
  * Per-API-key request budget per minute, counted in Redis so every API replica shares it. A fixed
  * one-minute window: one script call per request (INCR, plus PEXPIRE for the window's first). When Redis
@@ -16,6 +26,7 @@ const COUNT_IN_WINDOW = `
  * outage is logged.
  */
 export function rateLimit(redis: Redis, options: { perMinute: number; prefix: string; log: Logger }): RequestHandler {
+  const counter = withCounter(redis);
   return async (req, res, next) => {
     const principal = req.principal;
     if (options.perMinute === 0 || !principal) return next();
@@ -23,7 +34,7 @@ export function rateLimit(redis: Redis, options: { perMinute: number; prefix: st
     const key = `${options.prefix}:ratelimit:${principal.keyPrefix}:${windowStart}`;
     let count: number;
     try {
-      count = Number(await redis.eval(COUNT_IN_WINDOW, 1, key, 61_000));
+      count = Number(await counter[COUNT_COMMAND](key, 61_000));
     } catch (error) {
       options.log.warn({ err: (error as Error).message }, 'rate limiter unavailable; request allowed');
       return next();

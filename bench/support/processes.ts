@@ -120,6 +120,13 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** CPU time the whole machine has been busy so far (all cores, every process and the kernel), in ms. */
+export function machineBusyMs(): number {
+  // cpu  user nice system idle iowait irq softirq steal — idle and iowait are not busy.
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) * 10;
+}
+
 /** Samples RSS of the given processes every intervalMs until stopped. */
 export function sampleRss(pids: number[], intervalMs = 250) {
   const samples: { t: number; mib: number[] }[] = [];

@@ -41,11 +41,11 @@ export async function startApi(config: ApiEnv, log: Logger): Promise<RunningApi>
     config, db, redis, deliveryQueue, sweepQueue, log,
     enqueue: (targets) => enqueueDeliveries(deliveryQueue, targets),
     // Few statements in flight, so that whatever arrives meanwhile goes together in the next one: measured
-    // at 20 concurrent clients, 0.4–0.5 statements per request instead of 0.7 with 2 lookups and 5 creates
-    // in flight, and more req/s; a timer wait on top (2 ms) only added latency (BENCHMARKS.md, API). Key
-    // lookups are lock-free reads: one at a time. Creates get two, so that one tenant's write waiting on its
-    // quota row (behind a large /batch, say) does not hold up every other tenant's creates.
-    authenticateKey: createApiKeyAuthenticator(db, { maxInFlight: 1 }),
+    // at 20 concurrent clients, 0.4–0.6 statements per request instead of 0.7 with 5 creates in flight,
+    // and more req/s; a timer wait on top (2 ms) only added latency (BENCHMARKS.md, API). Two of each, so
+    // that one slow statement never stops all authentication; creates are batched per tenant, so one
+    // tenant's write waiting on its quota row never holds up another tenant's.
+    authenticateKey: createApiKeyAuthenticator(db, { maxInFlight: 2 }),
     createEmail: createEmailBatcher(db, {
       enqueueHorizonSeconds: config.ENQUEUE_HORIZON_SECONDS,
       maxBatchSize: 100,

@@ -69,3 +69,34 @@ test('a batch over the quota as a whole is retried one by one: the quota admits 
   for (const o of refused) expect('error' in o && o.error).toBeInstanceOf(QuotaExceededError);
   expect(await db.scheduledEmail.count({ where: { tenantId: limited } })).toBe(3);
 });
+
+test("a tenant whose quota row is locked holds up its own creates only, never another tenant's", async () => {
+  const create = batcher();
+  const [stuck, free] = [await tenant('stuck', 100), await tenant('free')];
+  await create({ tenantId: stuck, email: { input: input('first@example.com') } }); // its quota row now exists
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  // Another transaction holds the stuck tenant's quota row (as its own large /batch would).
+  const holder = db.$transaction(
+    async (tx) => {
+      // Locks the counter row every create of this tenant must update: the stall under test.
+      await tx.$executeRaw`SELECT 1 FROM quota_usage WHERE tenant_id = ${stuck} FOR UPDATE`;
+      locked();
+      await held;
+    },
+    { timeout: 20_000 },
+  );
+  await isLocked;
+  let stuckDone = 0;
+  const stuckCreates = [1, 2].map((i) => create({ tenantId: stuck, email: { input: input(`s${i}@example.com`) } }).finally(() => stuckDone++));
+  const started = Date.now();
+  const freeOutcome = await create({ tenantId: free, email: { input: input('f@example.com') } });
+  expect(freeOutcome).toMatchObject({ replayed: false, email: { tenantId: free } });
+  expect(stuckDone).toBe(0); // still waiting on the lock while the other tenant was answered
+  expect(Date.now() - started).toBeLessThan(5_000);
+  release();
+  await holder;
+  for (const outcome of await Promise.all(stuckCreates)) expect(outcome).toMatchObject({ replayed: false, email: { tenantId: stuck } });
+});

@@ -16,13 +16,15 @@ export interface CreateBatchingOptions {
   maxBatchSize: number;
   /** How long the first create of a batch waits for others to join; 0: only creates already queued. */
   maxWaitMs: number;
+  /** Statements in flight at once for one tenant (tenants never wait on each other). */
   maxInFlight: number;
 }
 
 /**
- * Single-email creates from concurrent API requests, written together: one statement per tenant per
- * batch instead of one per request. Each request still gets exactly its own answer — a replay, an
- * Idempotency-Key mismatch or a quota refusal concerns that request only: when a tenant's batch would
+ * Single-email creates from concurrent API requests, written together: one statement per batch of a
+ * tenant's creates instead of one per request; each tenant batches on its own. Each request still gets
+ * exactly its own answer — a replay, an Idempotency-Key mismatch or a quota refusal concerns that request
+ * only: when a tenant's batch would
  * exceed its quota as a whole, its creates are retried one by one, so the quota admits exactly what it
  * would have admitted unbatched.
  */
@@ -47,23 +49,25 @@ export function createEmailBatcher(db: Db, options: CreateBatchingOptions): (cre
     return outcomes;
   };
 
-  return createStatementBatcher(
-    async (creates: SingleCreate[]) => {
-      const byTenant = new Map<bigint, number[]>();
-      creates.forEach((c, i) => {
-        const indexes = byTenant.get(c.tenantId) ?? [];
-        indexes.push(i);
-        byTenant.set(c.tenantId, indexes);
+  // A batcher per tenant, dropped when its last create is answered: one tenant's write waiting on its
+  // quota row (behind its own large /batch, say) holds up that tenant's creates only, never another's.
+  const tenants = new Map<bigint, { create: (email: NewEmail) => Promise<SingleCreateOutcome>; pending: number }>();
+  return async ({ tenantId, email }) => {
+    let tenant = tenants.get(tenantId);
+    if (!tenant) {
+      const batcher = createStatementBatcher((emails: NewEmail[]) => writeForTenant(tenantId, emails), {
+        maxBatchSize: options.maxBatchSize,
+        maxInFlight: options.maxInFlight,
+        maxWaitMs: options.maxWaitMs,
       });
-      const answers = new Array<SingleCreateOutcome>(creates.length);
-      await Promise.all(
-        [...byTenant].map(async ([tenantId, indexes]) => {
-          const outcomes = await writeForTenant(tenantId, indexes.map((i) => creates[i]!.email));
-          indexes.forEach((index, k) => (answers[index] = outcomes[k]!));
-        }),
-      );
-      return answers;
-    },
-    { maxBatchSize: options.maxBatchSize, maxInFlight: options.maxInFlight, maxWaitMs: options.maxWaitMs },
-  );
+      tenant = { create: batcher, pending: 0 };
+      tenants.set(tenantId, tenant);
+    }
+    tenant.pending++;
+    try {
+      return await tenant.create(email);
+    } finally {
+      if (--tenant.pending === 0 && tenants.get(tenantId) === tenant) tenants.delete(tenantId);
+    }
+  };
 }

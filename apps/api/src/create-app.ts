@@ -40,7 +40,7 @@ export function createApp(ctx: ApiContext): Express {
 function clientApi(ctx: ApiContext): Router {
   const v1 = Router();
   // Authenticate and rate-limit before reading a body: an anonymous client cannot make us parse megabytes.
-  v1.use(authenticate(ctx.authenticateKey), rateLimit(ctx.redis, { perMinute: ctx.config.RATE_LIMIT_PER_MINUTE, prefix: ctx.config.QUEUE_PREFIX, log: ctx.log }));
+  v1.use(authenticate(ctx.authenticateKey), rateLimit(ctx.redis, { perMinute: ctx.config.RATE_LIMIT_PER_MINUTE, prefix: ctx.config.QUEUE_PREFIX }));
   const json = (limit: number) => express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
   // A batch carries up to MAX_BATCH_SIZE emails, so it may be larger; the first parser to run wins.
   v1.use('/emails/batch', json(ctx.config.BODY_LIMIT_BYTES * 10));

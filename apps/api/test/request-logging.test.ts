@@ -82,4 +82,7 @@ test('a client that hangs up before the answer is logged as an aborted request',
   expect(await pending).toBe('aborted');
   await settle();
   expect(lines.map((l) => [l.msg, l.level])).toEqual([['request aborted', 40]]);
+  // Nothing was answered, so the duration histogram (answered requests by status) does not count it.
+  const histogram = await metrics.httpDuration.get();
+  expect(histogram.values.filter((v) => v.labels.route === '/v1/slow')).toEqual([]);
 });

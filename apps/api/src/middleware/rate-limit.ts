@@ -1,6 +1,5 @@
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
-import type { Logger } from '@postdate/observability';
 import { HttpError } from '../http-errors';
 
 // Count one request and, for the window's first, set its expiry: atomic, one command, one round trip.
@@ -23,9 +22,9 @@ function withCounter(redis: Redis): CountingRedis {
  * Per-API-key request budget per minute, counted in Redis so every API replica shares it. A fixed
  * one-minute window: one script call per request (INCR, plus PEXPIRE for the window's first). When Redis
  * is unreachable the request is let through (Postgres quotas still bound what a tenant can send); the
- * outage is logged.
+ * outage is logged on the request's logger.
  */
-export function rateLimit(redis: Redis, options: { perMinute: number; prefix: string; log: Logger }): RequestHandler {
+export function rateLimit(redis: Redis, options: { perMinute: number; prefix: string }): RequestHandler {
   const counter = withCounter(redis);
   return async (req, res, next) => {
     const principal = req.principal;
@@ -36,7 +35,7 @@ export function rateLimit(redis: Redis, options: { perMinute: number; prefix: st
     try {
       count = Number(await counter[COUNT_COMMAND](key, 61_000));
     } catch (error) {
-      options.log.warn({ err: (error as Error).message }, 'rate limiter unavailable; request allowed');
+      req.log.warn({ err: (error as Error).message }, 'rate limiter unavailable; request allowed');
       return next();
     }
     const resetSeconds = Math.max(1, Math.ceil((windowStart + 60_000 - Date.now()) / 1000));

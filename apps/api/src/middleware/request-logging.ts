@@ -26,16 +26,19 @@ export function requestLogging(log: Logger, metrics: ApiMetrics): RequestHandler
     const id = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', id);
     req.log = log.child({ req: { id, method: req.method, url: req.url } });
+    // Read now: by the time the response closes, a router may have rewritten req.path to its own mount.
+    const unlogged = UNLOGGED_PATHS.has(req.path);
     res.once('close', () => {
       const elapsedMs = performance.now() - started;
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-      metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, elapsedMs / 1000);
       const responseTime = Math.round(elapsedMs);
       if (!res.writableFinished) {
-        req.log.warn({ res: { statusCode: res.statusCode }, responseTime }, 'request aborted');
+        // No status was sent: the histogram counts answered requests only, the log names the hang-up.
+        req.log.warn({ responseTime }, 'request aborted');
         return;
       }
-      if (UNLOGGED_PATHS.has(req.path)) return;
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, elapsedMs / 1000);
+      if (unlogged) return;
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       req.log[level]({ res: { statusCode: res.statusCode }, responseTime }, 'request completed');
     });

@@ -51,7 +51,7 @@ export function emailRoutes(ctx: ApiContext): Router {
     // One statement, atomic by itself, shared with concurrent creates: no interactive transaction.
     const outcome = await ctx.createEmail({ tenantId, email: { ...(idempotencyKey ? { idempotencyKey } : {}), input } });
     if ('error' in outcome) throw outcome.error;
-    if (outcome.enqueue) await scheduleAfterCommit(ctx, [outcome.enqueue]);
+    if (outcome.enqueue) await scheduleAfterCommit(ctx, req.log, [outcome.enqueue]);
     const { email, replayed } = outcome;
     if (replayed) {
       res.status(200).set('Idempotent-Replayed', 'true').json(toEmailView(email));
@@ -75,7 +75,7 @@ export function emailRoutes(ctx: ApiContext): Router {
       createEmails(tx, { tenantId, emails: items, now: new Date(), enqueueHorizonSeconds: ctx.config.ENQUEUE_HORIZON_SECONDS }),
       { timeoutMs: 60_000 },
     );
-    await scheduleAfterCommit(ctx, result.toEnqueue);
+    await scheduleAfterCommit(ctx, req.log, result.toEnqueue);
     const created = result.created.filter((c) => !c.replayed).length;
     ctx.metrics.emailsCreated.inc(created);
     res.status(created > 0 ? 201 : 200).json({
@@ -92,7 +92,7 @@ export function emailRoutes(ctx: ApiContext): Router {
     const target = await inTransaction(ctx.db, (tx) =>
       updateEmail(tx, { tenantId, id, patch, now: new Date(), enqueueHorizonSeconds: ctx.config.ENQUEUE_HORIZON_SECONDS }),
     );
-    if (target) await scheduleAfterCommit(ctx, [target]);
+    if (target) await scheduleAfterCommit(ctx, req.log, [target]);
     res.json(await reload(tenantId, id));
   });
 

@@ -44,11 +44,18 @@ function cannon(url: string, headers: Record<string, string>, body: string, seco
   });
 }
 
+// Postgres 15 backends report their commits to pg_stat_database at most once a second while busy, and
+// only after 10 s once idle: wait that long after a round before reading, or part of one server's commits
+// would be counted in the next round, the other server's.
+const settleStats = () => new Promise((resolve) => setTimeout(resolve, 11_000));
+
 /** One round against one server, with the CPU its process spent serving it and the commits it made. */
 async function round(url: string, headers: Record<string, string>, body: string, pid: number, commits: () => Promise<number>) {
   const [cpuBefore, machineBefore, commitsBefore] = [cpuMs(pid), machineBusyMs(), await commits()];
   const result = await cannon(url, headers, body, DURATION_S);
-  return { result, cpuMs: cpuMs(pid) - cpuBefore, machineMs: machineBusyMs() - machineBefore, commits: (await commits()) - commitsBefore };
+  const [cpu, machine] = [cpuMs(pid) - cpuBefore, machineBusyMs() - machineBefore];
+  await settleStats();
+  return { result, cpuMs: cpu, machineMs: machine, commits: (await commits()) - commitsBefore };
 }
 
 function summarise(rounds: { result: autocannon.Result; cpuMs: number; machineMs: number; commits: number }[]) {
@@ -122,6 +129,7 @@ async function main() {
     progress('warm-up');
     await cannon(apiUrl, auth, body, WARMUP_S);
     await cannon(bareUrl, {}, body, WARMUP_S);
+    await settleStats();
     // Both servers write to the same database; rounds do not overlap, so each round's commits are its own.
     const commits = async () =>
       Number((await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n);

@@ -4,7 +4,7 @@ import type { ApiContext } from './api-context';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { rateLimit } from './middleware/rate-limit';
-import { requestLogging } from './middleware/request-logging';
+import { rememberMount, requestLogging } from './middleware/request-logging';
 import { emailRoutes } from './routes/emails';
 import { healthRoutes } from './routes/health';
 
@@ -45,6 +45,6 @@ function clientApi(ctx: ApiContext): Router {
   // A batch carries up to MAX_BATCH_SIZE emails, so it may be larger; the first parser to run wins.
   v1.use('/emails/batch', json(ctx.config.BODY_LIMIT_BYTES * 10));
   v1.use(json(ctx.config.BODY_LIMIT_BYTES));
-  v1.use('/emails', emailRoutes(ctx));
+  v1.use('/emails', rememberMount, emailRoutes(ctx));
   return v1;
 }

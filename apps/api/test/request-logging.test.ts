@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino } from 'pino';
 import { createApiMetrics } from '../src/api-metrics';
-import { requestLogging } from '../src/middleware/request-logging';
+import { rememberMount, requestLogging } from '../src/middleware/request-logging';
 
 // The request log is what an operator greps when a client quotes a request id: one line per request at
 // a level that matches its outcome, the id on every line written while serving it, probes kept quiet.
@@ -25,6 +25,12 @@ beforeAll(async () => {
   app.get('/v1/missing', (_req, res) => void res.status(404).json({}));
   app.get('/v1/broken', (_req, res) => void res.status(500).json({}));
   app.get('/v1/slow', (_req, res) => void setTimeout(() => res.json({}), 2_000));
+  const nested = express.Router();
+  nested.get('/:id', (req) => {
+    throw new Error(`cannot read ${req.params.id}`);
+  });
+  app.use('/v1/nested', rememberMount, nested);
+  app.use(((_error, _req, res, _next) => void res.status(500).json({})) as express.ErrorRequestHandler);
   server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -85,4 +91,11 @@ test('a client that hangs up before the answer is logged as an aborted request',
   // Nothing was answered, so the duration histogram (answered requests by status) does not count it.
   const histogram = await metrics.httpDuration.get();
   expect(histogram.values.filter((v) => v.labels.route === '/v1/slow')).toEqual([]);
+});
+
+test("a route that failed is labelled with its full path, as when it succeeds, though an outer handler answered", async () => {
+  expect((await fetch(`${base}/v1/nested/9`)).status).toBe(500);
+  const histogram = await metrics.httpDuration.get();
+  const series = histogram.values.filter((v) => v.metricName?.endsWith('_count') && v.labels.status === '500');
+  expect(series.map((v) => v.labels.route)).toContain('/v1/nested/:id');
 });

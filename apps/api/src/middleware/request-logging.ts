@@ -36,7 +36,9 @@ export function requestLogging(log: Logger, metrics: ApiMetrics): RequestHandler
         req.log.warn({ responseTime }, 'request aborted');
         return;
       }
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      // req.baseUrl is already unwound when an error handler answered; the mount recorded on the way in is not.
+      const mount = typeof res.locals.mountPath === 'string' ? res.locals.mountPath : req.baseUrl;
+      const route = req.route?.path ? `${mount}${req.route.path}` : 'unmatched';
       metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, elapsedMs / 1000);
       if (unlogged) return;
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
@@ -45,3 +47,12 @@ export function requestLogging(log: Logger, metrics: ApiMetrics): RequestHandler
     next();
   };
 }
+
+/**
+ * Put before a mounted router: records where it is mounted, so that the duration histogram labels the
+ * router's routes in full (`/v1/emails/:id`) even when an error handler, outside the router, answered.
+ */
+export const rememberMount: RequestHandler = (req, res, next) => {
+  res.locals.mountPath = req.baseUrl;
+  next();
+};

@@ -24,9 +24,8 @@ export interface CreateBatchingOptions {
  * Single-email creates from concurrent API requests, written together: one statement per batch of a
  * tenant's creates instead of one per request; each tenant batches on its own. Each request still gets
  * exactly its own answer — a replay, an Idempotency-Key mismatch or a quota refusal concerns that request
- * only: when a tenant's batch would
- * exceed its quota as a whole, its creates are retried one by one, so the quota admits exactly what it
- * would have admitted unbatched.
+ * only: when a tenant's batch would exceed its quota as a whole, its creates are retried one by one, so
+ * the quota admits exactly what it would have admitted unbatched.
  */
 export function createEmailBatcher(db: Db, options: CreateBatchingOptions): (create: SingleCreate) => Promise<SingleCreateOutcome> {
   const writeForTenant = async (tenantId: bigint, emails: NewEmail[]): Promise<SingleCreateOutcome[]> => {
@@ -67,7 +66,7 @@ export function createEmailBatcher(db: Db, options: CreateBatchingOptions): (cre
     try {
       return await tenant.create(email);
     } finally {
-      if (--tenant.pending === 0 && tenants.get(tenantId) === tenant) tenants.delete(tenantId);
+      if (--tenant.pending === 0) tenants.delete(tenantId);
     }
   };
 }

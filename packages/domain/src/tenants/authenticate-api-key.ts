@@ -19,7 +19,8 @@ interface KeyRow {
 
 /** Resolves bearer keys to their tenants, one read for all of them. Null where a key is not valid. */
 async function lookUpKeys(db: Db, keys: string[]): Promise<(Principal | null)[]> {
-  const prefixes = [...new Set(keys.map(apiKeyPrefix).filter((p): p is string => p !== null))];
+  const prefixOf = keys.map(apiKeyPrefix);
+  const prefixes = [...new Set(prefixOf.filter((p): p is string => p !== null))];
   // Raw rather than findMany: this runs for every request, and a raw read skips Prisma's query building.
   const rows =
     prefixes.length === 0
@@ -27,8 +28,8 @@ async function lookUpKeys(db: Db, keys: string[]): Promise<(Principal | null)[]>
       : await db.$queryRaw<KeyRow[]>`
           SELECT prefix, id, tenant_id, key_hash, revoked_at IS NOT NULL AS revoked FROM api_key WHERE prefix = ANY(${prefixes}::text[])`;
   const byPrefix = new Map(rows.map((row) => [row.prefix, row]));
-  return keys.map((key) => {
-    const prefix = apiKeyPrefix(key);
+  return keys.map((key, i) => {
+    const prefix = prefixOf[i];
     const row = prefix ? byPrefix.get(prefix) : undefined;
     if (!row || row.revoked || !apiKeyMatches(key, row.key_hash)) return null;
     return { tenantId: row.tenant_id, apiKeyId: row.id, keyPrefix: row.prefix };

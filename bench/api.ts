@@ -58,10 +58,15 @@ async function round(url: string, headers: Record<string, string>, body: string,
   return { result, cpuMs: cpu, machineMs: machine, commits: (await commits()) - commitsBefore };
 }
 
-function summarise(rounds: { result: autocannon.Result; cpuMs: number; machineMs: number; commits: number }[]) {
+type Round = Awaited<ReturnType<typeof round>>;
+
+function summarise(rounds: Round[]) {
   const results = rounds.map((r) => r.result);
   const sum = (f: (r: autocannon.Result) => number) => results.reduce((s, r) => s + f(r), 0);
   const mean = (f: (r: autocannon.Result) => number) => round1(sum(f) / results.length);
+  const requests = sum((r) => r.requests.total);
+  const perRequest = (pick: (r: Round) => number, decimals: number) =>
+    Math.round((rounds.reduce((s, r) => s + pick(r), 0) / requests) * 10 ** decimals) / 10 ** decimals;
   return {
     reqPerSec: mean((r) => r.requests.average),
     latencyMs: {
@@ -70,14 +75,14 @@ function summarise(rounds: { result: autocannon.Result; cpuMs: number; machineMs
       max: Math.max(...results.map((r) => r.latency.max)),
     },
     perRound: results.map((r) => round1(r.requests.average)),
-    requests: sum((r) => r.requests.total),
+    requests,
     // The server process's own CPU per answered request: steadier than req/s on a shared machine.
-    serverCpuMsPerRequest: Math.round((rounds.reduce((s, r) => s + r.cpuMs, 0) / sum((r) => r.requests.total)) * 1000) / 1000,
+    serverCpuMsPerRequest: perRequest((r) => r.cpuMs, 3),
     // The whole machine's busy CPU (server, Postgres, Redis, autocannon, kernel) per answered request: with
     // both cores saturated, this is what bounds req/s.
-    machineCpuMsPerRequest: Math.round((rounds.reduce((s, r) => s + r.machineMs, 0) / sum((r) => r.requests.total)) * 1000) / 1000,
+    machineCpuMsPerRequest: perRequest((r) => r.machineMs, 3),
     // Postgres transactions committed per answered request (every statement outside BEGIN is one).
-    commitsPerRequest: Math.round((rounds.reduce((s, r) => s + r.commits, 0) / sum((r) => r.requests.total)) * 100) / 100,
+    commitsPerRequest: perRequest((r) => r.commits, 2),
     non2xx: sum((r) => r.non2xx),
     errors: sum((r) => r.errors + r.timeouts),
   };
@@ -133,8 +138,8 @@ async function main() {
     // Both servers write to the same database; rounds do not overlap, so each round's commits are its own.
     const commits = async () =>
       Number((await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n);
-    const pd: Awaited<ReturnType<typeof round>>[] = [];
-    const base: Awaited<ReturnType<typeof round>>[] = [];
+    const pd: Round[] = [];
+    const base: Round[] = [];
     const rss: number[] = [];
     const window = { first: Date.now(), last: 0 };
     for (let n = 1; n <= ROUNDS; n++) {
@@ -143,8 +148,10 @@ async function main() {
       window.last = Date.now();
       clearInterval(sampler);
       base.push(await round(bareUrl, {}, body, bare.pid, commits));
-      const line = (r: (typeof pd)[number]) =>
-        `${round1(r.result.requests.average)} req/s, ${round1((r.cpuMs / r.result.requests.total) * 1000)} µs server CPU, ${round1((r.machineMs / r.result.requests.total) * 1000)} µs machine CPU, ${round1(r.commits / r.result.requests.total)} commits per request`;
+      const line = (r: Round) => {
+        const s = summarise([r]);
+        return `${s.reqPerSec} req/s, ${round1(s.serverCpuMsPerRequest * 1000)} µs server CPU, ${round1(s.machineCpuMsPerRequest * 1000)} µs machine CPU, ${s.commitsPerRequest} commits per request`;
+      };
       progress(`round ${n}: postdate ${line(pd.at(-1)!)}; baseline ${line(base.at(-1)!)}`);
     }
     if (PROFILE) {

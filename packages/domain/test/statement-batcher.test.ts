@@ -1,4 +1,4 @@
-import { createStatementBatcher, runInDistinctRounds } from '../src/statement-batcher';
+import { createStatementBatcher, runInDistinctRounds, type StatementBatcherOptions } from '../src/statement-batcher';
 
 /** A statement whose completion the test controls, recording the batches it was given. */
 function controlledStatement() {
@@ -82,15 +82,18 @@ describe('waiting for company (maxWaitMs)', () => {
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
 
-  test('the first request of a batch waits maxWaitMs, and whatever arrives meanwhile goes with it', async () => {
+  /** A statement that answers at once, recording the batches it was given. */
+  const recordingBatcher = (options: StatementBatcherOptions) => {
     const batches: number[][] = [];
-    const submit = createStatementBatcher(
-      async (requests: number[]) => {
-        batches.push(requests);
-        return requests;
-      },
-      { maxBatchSize: 50, maxInFlight: 2, maxWaitMs: 10 },
-    );
+    const submit = createStatementBatcher(async (requests: number[]) => {
+      batches.push(requests);
+      return requests;
+    }, options);
+    return { submit, batches };
+  };
+
+  test('the first request of a batch waits maxWaitMs, and whatever arrives meanwhile goes with it', async () => {
+    const { submit, batches } = recordingBatcher({ maxBatchSize: 50, maxInFlight: 2, maxWaitMs: 10 });
     const answers = [submit(1)];
     await settle();
     expect(batches).toEqual([]); // waiting for company
@@ -114,14 +117,7 @@ describe('waiting for company (maxWaitMs)', () => {
   });
 
   test('a full batch does not wait', async () => {
-    const batches: number[][] = [];
-    const submit = createStatementBatcher(
-      async (requests: number[]) => {
-        batches.push(requests);
-        return requests;
-      },
-      { maxBatchSize: 3, maxInFlight: 1, maxWaitMs: 1000 },
-    );
+    const { submit, batches } = recordingBatcher({ maxBatchSize: 3, maxInFlight: 1, maxWaitMs: 1000 });
     const full = [submit(1), submit(2), submit(3)];
     await settle();
     expect(batches).toEqual([[1, 2, 3]]);

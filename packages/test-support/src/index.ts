@@ -1,4 +1,6 @@
 export { createTestDatabase, ensureTemplateDatabase, adminDatabaseUrl } from './test-database';
+export { useTestDatabase } from './use-test-database';
+export type { TestDatabaseHandle } from './use-test-database';
 export type { TestDatabase } from './test-database';
 export { startSmtpSink } from './smtp-sink';
 export type { SmtpSink, ReceivedMessage, SinkBehaviour, SmtpReply } from './smtp-sink';

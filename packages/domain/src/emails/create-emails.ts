@@ -4,6 +4,7 @@ import { quotaAdmitted, quotaCtes, quotaDay, quotaExceededError } from '../quota
 import type { DeliveryTarget } from '../delivery/delivery-target';
 import type { CreateEmailInput } from './email-input';
 import type { EmailWithRecipients } from './email-view';
+import { readEmails } from './read-emails';
 import { recipientList } from './recipient-list';
 import { requestHash } from './request-hash';
 
@@ -199,10 +200,7 @@ export async function writeEmails(db: Db, command: CreateEmailsCommand): Promise
   const stored =
     conflictedKeys.length === 0
       ? []
-      : await db.scheduledEmail.findMany({
-          where: { tenantId, idempotencyKey: { in: conflictedKeys } },
-          include: { recipients: { orderBy: { id: 'asc' } } },
-        });
+      : await readEmails(db, tenantId, Prisma.sql`e.idempotency_key = ANY(${conflictedKeys}::text[])`);
   const byKey = new Map(stored.map((e) => [e.idempotencyKey!, e]));
 
   return prepared.map((p, i): EmailOutcome => {

@@ -1,6 +1,7 @@
-import type { Db } from '@postdate/db';
+import { Prisma, type Db } from '@postdate/db';
 import { NotFoundError } from '../errors';
 import type { EmailWithRecipients } from './email-view';
+import { readEmails } from './read-emails';
 
 /** Parses a client-supplied id; anything that is not one of ours is simply not found. */
 const MAX_BIGINT = 9223372036854775807n;
@@ -17,10 +18,7 @@ export function parseEmailId(raw: string): bigint {
 
 /** Loads one email of this tenant with its recipients; another tenant's id is indistinguishable from none. */
 export async function findEmail(db: Db, tenantId: bigint, id: bigint): Promise<EmailWithRecipients> {
-  const email = await db.scheduledEmail.findFirst({
-    where: { id, tenantId },
-    include: { recipients: { orderBy: { id: 'asc' } } },
-  });
+  const [email] = await readEmails(db, tenantId, Prisma.sql`e.id = ${id}`);
   if (!email) throw new NotFoundError(`email ${id} not found`);
   return email;
 }

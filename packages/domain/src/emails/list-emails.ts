@@ -1,7 +1,8 @@
-import type { Db, EmailStatus } from '@postdate/db';
+import { Prisma, type Db, type EmailStatus } from '@postdate/db';
 import { ValidationFailedError } from '../errors';
 import { toEmailView, type EmailView } from './email-view';
 import { isRowId } from './find-email';
+import { readEmails } from './read-emails';
 
 export interface ListEmailsQuery {
   status?: EmailStatus;
@@ -20,16 +21,10 @@ export async function listEmails(db: Db, tenantId: bigint, query: ListEmailsQuer
   if (query.cursor !== undefined && !isRowId(query.cursor)) {
     throw new ValidationFailedError('cursor is not valid');
   }
-  const rows = await db.scheduledEmail.findMany({
-    where: {
-      tenantId,
-      ...(query.status ? { status: query.status } : {}),
-      ...(query.cursor ? { id: { lt: BigInt(query.cursor) } } : {}),
-    },
-    orderBy: { id: 'desc' },
-    take: query.limit + 1,
-    include: { recipients: { orderBy: { id: 'asc' } } },
-  });
+  const status = query.status ? Prisma.sql`e.status = ${query.status}::email_status` : Prisma.sql`TRUE`;
+  const before = query.cursor ? Prisma.sql`e.id < ${BigInt(query.cursor)}` : Prisma.sql`TRUE`;
+  // Walks the (tenant_id, id DESC) index from the cursor: one more row than the page tells if another follows.
+  const rows = await readEmails(db, tenantId, Prisma.sql`${status} AND ${before}`, Prisma.sql`ORDER BY e.id DESC LIMIT ${query.limit + 1}`);
   const page = rows.slice(0, query.limit);
   return {
     data: page.map(toEmailView),

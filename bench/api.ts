@@ -3,11 +3,11 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { connectDatabase } from '@postdate/db/client';
 import { createDeliveryQueue, createRedisConnection } from '@postdate/queue';
-import { uniqueQueuePrefix } from '@postdate/test-support';
 import { benchMessage, benchTenant } from './support/bench-emails';
-import { cpuMs, machineBusyMs, nextMessage, rssMiB, spawnTs, type NodeProcess } from './support/processes';
+import { startApiServer, startBareServer } from './support/api-servers';
+import { cpuMs, machineBusyMs, rssMiB, type NodeProcess } from './support/processes';
 import { emitResult, envInt, progress, ratio, resultsDir, round1, runBenchmark } from './support/report';
-import { freePort, withBenchServices } from './support/services';
+import { withBenchServices } from './support/services';
 
 // bench:api — autocannon POST /v1/emails (5 recipients, due in 30 min so the enqueue happens) against the
 // API process, and the same body against a bare node:http + node-postgres endpoint doing the same
@@ -19,19 +19,6 @@ const WARMUP_S = envInt('WARMUP_SECONDS', 10);
 const ROUNDS = envInt('ROUNDS', 2);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const profileDir = path.join(resultsDir, 'profiles', 'api');
-
-async function waitHttp(url: string) {
-  for (let i = 0; ; i++) {
-    try {
-      const response = await fetch(url);
-      if (response.status < 500) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (i > 600) throw new Error(`${url} did not come up`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function cannon(url: string, headers: Record<string, string>, body: string, seconds: number): Promise<autocannon.Result> {
   return autocannon({
@@ -96,37 +83,15 @@ async function main() {
     const procs: NodeProcess[] = [];
     defer(() => Promise.all(procs.map((p) => p.stop())));
     const { tenantId, apiKey } = await benchTenant(db);
-    const queuePrefix = uniqueQueuePrefix();
-    const apiPort = await freePort();
-    const api = spawnTs(
-      'apps/api/src/main.ts',
-      {
-        DATABASE_URL: database.url,
-        REDIS_URL: redis.url,
-        QUEUE_PREFIX: queuePrefix,
-        PORT: String(apiPort),
-        HOST: '127.0.0.1',
-        DATABASE_POOL_SIZE: String(envInt('DATABASE_POOL_SIZE', 10)),
-        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-        // The per-key rate limiter stays on (its Redis call is part of the request's cost) but never trips.
-        RATE_LIMIT_PER_MINUTE: String(envInt('RATE_LIMIT_PER_MINUTE', 100_000_000)),
-      },
-      PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
-    );
-    procs.push(api);
-    const barePort = await freePort();
-    const bare = spawnTs('bench/baselines/bare-api.ts', {
-      DATABASE_URL: database.url,
-      PORT: String(barePort),
-      TENANT_ID: tenantId.toString(),
-      POOL_SIZE: String(envInt('DATABASE_POOL_SIZE', 10)),
-    });
-    procs.push(bare);
-    await Promise.all([waitHttp(`http://127.0.0.1:${apiPort}/healthz`), nextMessage(bare, 'ready')]);
+    const [api, bare] = await Promise.all([
+      startApiServer({ database: database.url, redis: redis.url }, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      startBareServer(database.url, tenantId),
+    ]);
+    procs.push(api.process, bare.process);
 
     const body = JSON.stringify(benchMessage(1, 5, new Date(Date.now() + 30 * 60_000)));
-    const apiUrl = `http://127.0.0.1:${apiPort}/v1/emails`;
-    const bareUrl = `http://127.0.0.1:${barePort}/v1/emails`;
+    const apiUrl = `${api.baseUrl}/v1/emails`;
+    const bareUrl = `${bare.baseUrl}/v1/emails`;
     const auth = { authorization: `Bearer ${apiKey}` };
     const probe = await fetch(apiUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
     if (probe.status !== 201) throw new Error(`API answered ${probe.status}: ${await probe.text()}`);
@@ -143,11 +108,11 @@ async function main() {
     const rss: number[] = [];
     const window = { first: Date.now(), last: 0 };
     for (let n = 1; n <= ROUNDS; n++) {
-      const sampler = setInterval(() => rss.push(rssMiB(api.pid)), 500);
-      pd.push(await round(apiUrl, auth, body, api.pid, commits));
+      const sampler = setInterval(() => rss.push(rssMiB(api.process.pid)), 500);
+      pd.push(await round(apiUrl, auth, body, api.process.pid, commits));
       window.last = Date.now();
       clearInterval(sampler);
-      base.push(await round(bareUrl, {}, body, bare.pid, commits));
+      base.push(await round(bareUrl, {}, body, bare.process.pid, commits));
       const line = (r: Round) => {
         const s = summarise([r]);
         return `${s.reqPerSec} req/s, ${round1(s.serverCpuMsPerRequest * 1000)} µs server CPU, ${round1(s.machineCpuMsPerRequest * 1000)} µs machine CPU, ${s.commitsPerRequest} commits per request`;
@@ -161,7 +126,7 @@ async function main() {
     const postdate = summarise(pd);
     const baseline = summarise(base);
 
-    const queue = createDeliveryQueue(createRedisConnection(redis.url, 'producer'), queuePrefix);
+    const queue = createDeliveryQueue(createRedisConnection(redis.url, 'producer'), api.queuePrefix);
     const delayed = await queue.getDelayedCount();
     await queue.close();
     const created = await db.$queryRaw<

@@ -1,22 +1,14 @@
 import { inTransaction, isRetryableTransactionError } from '@postdate/db';
-import { connectDatabase, type Database } from '@postdate/db/client';
-import { createTestDatabase, type TestDatabase } from '@postdate/test-support';
+import { useTestDatabase } from '@postdate/test-support';
 
-let database: TestDatabase;
-let db: Database;
+const t = useTestDatabase({ poolSize: 4 });
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = connectDatabase({ url: database.url, poolSize: 4 });
-  await db.tenant.createMany({ data: [{ name: 'left' }, { name: 'right' }] });
-});
-afterAll(async () => {
-  await db?.$disconnect();
-  await database?.drop();
+  await t.db.tenant.createMany({ data: [{ name: 'left' }, { name: 'right' }] });
 });
 
 test('a forced deadlock is retried: both transactions commit, and exactly one retry happened', async () => {
-  const [left, right] = await db.tenant.findMany({ orderBy: { id: 'asc' } });
+  const [left, right] = await t.db.tenant.findMany({ orderBy: { id: 'asc' } });
   let arrived = 0;
   let release!: () => void;
   const bothHoldFirstLock = new Promise<void>((resolve) => (release = resolve));
@@ -26,7 +18,7 @@ test('a forced deadlock is retried: both transactions commit, and exactly one re
   // Postgres detects the cycle and aborts one with 40P01. The helper must retry that one.
   const lockInOrder = (first: bigint, second: bigint, label: string) =>
     inTransaction(
-      db,
+      t.db,
       async (tx) => {
         await tx.$queryRaw`SELECT id FROM tenant WHERE id = ${first} FOR UPDATE`;
         if (++arrived === 2) release();
@@ -43,14 +35,14 @@ test('a forced deadlock is retried: both transactions commit, and exactly one re
   expect(retries).toHaveLength(1);
   expect(isRetryableTransactionError(retries[0])).toBe(true);
   expect(String(retries[0])).toMatch(/deadlock|40P01/i);
-  const names = (await db.tenant.findMany({ orderBy: { id: 'asc' } })).map((t) => t.name);
+  const names = (await t.db.tenant.findMany({ orderBy: { id: 'asc' } })).map((tenant) => tenant.name);
   expect(names).toEqual(['left+b', 'right+a']);
 });
 
 test('errors that are not deadlocks or serialization failures are not retried', async () => {
   let calls = 0;
   await expect(
-    inTransaction(db, async (tx) => {
+    inTransaction(t.db, async (tx) => {
       calls++;
       await tx.$executeRaw`INSERT INTO tenant (name) VALUES ('twice'), ('twice')`;
     }),

@@ -1,39 +1,30 @@
 import { inTransaction } from '@postdate/db';
-import { connectDatabase, type Database } from '@postdate/db/client';
 import { createDeliveryStatements, createEmailInputSchema, createEmails, createTenant, type DeliveryStatements } from '@postdate/domain';
-import { createTestDatabase, type TestDatabase } from '@postdate/test-support';
+import { useTestDatabase } from '@postdate/test-support';
 
 // Claims and sent-records are batched across a worker's concurrent deliveries. Batching must not change
 // what any one delivery sees: each request is fenced on its own row, and answers never cross emails.
 
-let database: TestDatabase;
-let db: Database;
-let issued: string[] = [];
+const t = useTestDatabase({ poolSize: 4 });
 let tenantId: bigint;
 let otherTenantId: bigint;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = connectDatabase({ url: database.url, poolSize: 4, onQuery: (sql) => issued.push(sql) });
-  tenantId = (await inTransaction(db, (tx) => createTenant(tx, 'batching'))).tenantId;
-  otherTenantId = (await inTransaction(db, (tx) => createTenant(tx, 'other'))).tenantId;
-});
-afterAll(async () => {
-  await db?.$disconnect();
-  await database?.drop();
+  tenantId = (await inTransaction(t.db, (tx) => createTenant(tx, 'batching'))).tenantId;
+  otherTenantId = (await inTransaction(t.db, (tx) => createTenant(tx, 'other'))).tenantId;
 });
 
 const schema = createEmailInputSchema();
 
 async function schedule(to: string[], sendAt?: Date): Promise<{ emailId: bigint; tenantId: bigint; version: number }> {
   const input = schema.parse({ from: 'sender@acme.test', to, subject: 'batched', text: 'hi', ...(sendAt ? { sendAt: sendAt.toISOString() } : {}) });
-  const { created } = await inTransaction(db, (tx) => createEmails(tx, { tenantId, emails: [{ input }], now: new Date(), enqueueHorizonSeconds: 3600 }));
+  const { created } = await inTransaction(t.db, (tx) => createEmails(tx, { tenantId, emails: [{ input }], now: new Date(), enqueueHorizonSeconds: 3600 }));
   const email = created[0]!.email;
   return { emailId: email.id, tenantId, version: email.version };
 }
 
 const batched = (): DeliveryStatements =>
-  createDeliveryStatements(db, { workerId: 'batch-test', leaseSeconds: 60 }, { maxBatchSize: 50, maxInFlight: 1 });
+  createDeliveryStatements(t.db, { workerId: 'batch-test', leaseSeconds: 60 }, { maxBatchSize: 50, maxInFlight: 1 });
 const messageId = (id: bigint) => `<postdate.${id}@postdate.test>`;
 
 test('one batch claims only what each request may claim, and gives every email its own recipients', async () => {
@@ -63,12 +54,12 @@ test('one batch claims only what each request may claim, and gives every email i
   expect(wrongTenant).toEqual({ kind: 'skipped', reason: 'wrong_tenant' });
   expect(duplicate).toEqual({ kind: 'skipped', reason: 'not_scheduled', status: 'sending' });
 
-  const attempts = await db.deliveryAttempt.findMany({ where: { emailId: { in: [a.emailId, b.emailId] } }, orderBy: { emailId: 'asc' } });
+  const attempts = await t.db.deliveryAttempt.findMany({ where: { emailId: { in: [a.emailId, b.emailId] } }, orderBy: { emailId: 'asc' } });
   expect(attempts.map((x) => [x.emailId, x.attempt, x.workerId])).toEqual([
     [a.emailId, 1, 'batch-test'],
     [b.emailId, 1, 'batch-test'],
   ]);
-  const untouched = await db.scheduledEmail.findMany({ where: { id: { in: [later.emailId, stale.emailId, foreign.emailId] } } });
+  const untouched = await t.db.scheduledEmail.findMany({ where: { id: { in: [later.emailId, stale.emailId, foreign.emailId] } } });
   expect(untouched.map((e) => [e.status, e.attempts])).toEqual([['scheduled', 0], ['scheduled', 0], ['scheduled', 0]]);
 });
 
@@ -82,7 +73,7 @@ test('one sent-record batch completes the emails whose fence holds and leaves a 
   ]);
   if (claimKept?.kind !== 'claimed' || claimLost?.kind !== 'claimed') throw new Error('setup: both claims should succeed');
   // The sweeper took `lost` back while it was being sent, and another worker claimed it (attempt 2).
-  await db.$executeRaw`UPDATE scheduled_email SET attempts = attempts + 1 WHERE id = ${lost.emailId}`;
+  await t.db.$executeRaw`UPDATE scheduled_email SET attempts = attempts + 1 WHERE id = ${lost.emailId}`;
 
   const record = (claim: typeof claimKept) =>
     statements.markSent({
@@ -93,12 +84,12 @@ test('one sent-record batch completes the emails whose fence holds and leaves a 
     });
   await expect(Promise.all([record(claimKept), record(claimLost)])).resolves.toEqual([true, false]);
 
-  const emails = await db.scheduledEmail.findMany({ where: { id: { in: [kept.emailId, lost.emailId] } }, include: { recipients: true }, orderBy: { id: 'asc' } });
+  const emails = await t.db.scheduledEmail.findMany({ where: { id: { in: [kept.emailId, lost.emailId] } }, include: { recipients: true }, orderBy: { id: 'asc' } });
   expect(emails.map((e) => [e.status, e.recipients.map((r) => r.status)])).toEqual([
     ['sent', ['sent', 'sent']],
     ['sending', ['pending']],
   ]);
-  const logged = await db.deliveryAttempt.findMany({ where: { emailId: { in: [kept.emailId, lost.emailId] } }, orderBy: { emailId: 'asc' } });
+  const logged = await t.db.deliveryAttempt.findMany({ where: { emailId: { in: [kept.emailId, lost.emailId] } }, orderBy: { emailId: 'asc' } });
   expect(logged.map((x) => x.outcome)).toEqual(['sent', 'sent_after_lease_lost']);
 
   // A retry of the same record (the first commit's answer was lost with the connection) is a success.
@@ -108,12 +99,12 @@ test('one sent-record batch completes the emails whose fence holds and leaves a 
 test('forty concurrent deliveries claim in two statements and record in one, not forty each', async () => {
   const statements = batched();
   const emails = await Promise.all(Array.from({ length: 40 }, (_, i) => schedule([`bulk${i}@example.com`])));
-  issued = [];
+  t.issued.length = 0;
   const claims = await Promise.all(emails.map((e) => statements.claim({ ...e, messageId: messageId(e.emailId) })));
   expect(claims.every((c) => c.kind === 'claimed')).toBe(true);
-  expect(issued.map((sql) => /delivery_attempt|FROM recipient/.exec(sql)?.[0])).toEqual(['delivery_attempt', 'FROM recipient']);
+  expect(t.issued.map((sql) => /delivery_attempt|FROM recipient/.exec(sql)?.[0])).toEqual(['delivery_attempt', 'FROM recipient']);
 
-  issued = [];
+  t.issued.length = 0;
   const sent = await Promise.all(
     claims.map((c) =>
       c.kind === 'claimed'
@@ -122,19 +113,19 @@ test('forty concurrent deliveries claim in two statements and record in one, not
     ),
   );
   expect(sent.every(Boolean)).toBe(true);
-  expect(issued).toHaveLength(1);
+  expect(t.issued).toHaveLength(1);
 });
 
 test('two workers batching the same emails in opposite orders claim each exactly once, without deadlock', async () => {
   const emails = await Promise.all(Array.from({ length: 30 }, (_, i) => schedule([`shared${i}@example.com`])));
-  const workerA = createDeliveryStatements(db, { workerId: 'a', leaseSeconds: 60 }, { maxBatchSize: 50, maxInFlight: 1 });
-  const workerB = createDeliveryStatements(db, { workerId: 'b', leaseSeconds: 60 }, { maxBatchSize: 50, maxInFlight: 1 });
+  const workerA = createDeliveryStatements(t.db, { workerId: 'a', leaseSeconds: 60 }, { maxBatchSize: 50, maxInFlight: 1 });
+  const workerB = createDeliveryStatements(t.db, { workerId: 'b', leaseSeconds: 60 }, { maxBatchSize: 50, maxInFlight: 1 });
   const claimAll = (statements: DeliveryStatements, order: typeof emails) =>
     Promise.all(order.map((e) => statements.claim({ ...e, messageId: messageId(e.emailId) })));
   const [byA, byB] = await Promise.all([claimAll(workerA, emails), claimAll(workerB, [...emails].reverse())]);
   const claimedByA = byA.filter((c) => c.kind === 'claimed').length;
   const claimedByB = byB.filter((c) => c.kind === 'claimed').length;
   expect(claimedByA + claimedByB).toBe(30);
-  const attempts = await db.deliveryAttempt.count({ where: { emailId: { in: emails.map((e) => e.emailId) } } });
+  const attempts = await t.db.deliveryAttempt.count({ where: { emailId: { in: emails.map((e) => e.emailId) } } });
   expect(attempts).toBe(30);
 });

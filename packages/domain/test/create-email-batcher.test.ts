@@ -1,30 +1,19 @@
 import { inTransaction } from '@postdate/db';
-import { connectDatabase, type Database } from '@postdate/db/client';
 import { createEmailBatcher, createEmailInputSchema, createTenant, IdempotencyMismatchError, QuotaExceededError } from '@postdate/domain';
-import { createTestDatabase, type TestDatabase } from '@postdate/test-support';
+import { useTestDatabase } from '@postdate/test-support';
 
 // Single-email creates from concurrent requests share statements. Each request must still get exactly
 // the answer it would have got alone: its email, its replay, or a refusal that concerns it only.
 
-let database: TestDatabase;
-let db: Database;
-let issued: string[] = [];
+const t = useTestDatabase({ poolSize: 4 });
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = connectDatabase({ url: database.url, poolSize: 4, onQuery: (sql) => issued.push(sql) });
-});
-afterAll(async () => {
-  await db?.$disconnect();
-  await database?.drop();
-});
 
 const schema = createEmailInputSchema();
 const input = (to: string, subject = 'hi') => schema.parse({ from: 'sender@acme.test', to: [to], subject, text: 'x' });
-const batcher = () => createEmailBatcher(db, { enqueueHorizonSeconds: 3600, maxBatchSize: 100, maxWaitMs: 0, maxInFlight: 1 });
+const batcher = () => createEmailBatcher(t.db, { enqueueHorizonSeconds: 3600, maxBatchSize: 100, maxWaitMs: 0, maxInFlight: 1 });
 const tenant = async (name: string, quota?: number) => {
-  const { tenantId } = await inTransaction(db, (tx) => createTenant(tx, name));
-  if (quota !== undefined) await db.tenant.update({ where: { id: tenantId }, data: { dailyRecipientQuota: quota } });
+  const { tenantId } = await inTransaction(t.db, (tx) => createTenant(tx, name));
+  if (quota !== undefined) await t.db.tenant.update({ where: { id: tenantId }, data: { dailyRecipientQuota: quota } });
   return tenantId;
 };
 
@@ -32,7 +21,7 @@ test('concurrent creates of two tenants: each gets its own email, a same-key twi
   const create = batcher();
   const [a, b] = [await tenant('batch-a'), await tenant('batch-b')];
   await create({ tenantId: a, email: { idempotencyKey: 'taken', input: input('first@example.com') } });
-  issued = [];
+  t.issued.length = 0;
   const outcomes = await Promise.all([
     create({ tenantId: a, email: { input: input('a1@example.com') } }),
     create({ tenantId: b, email: { input: input('b1@example.com') } }),
@@ -52,9 +41,9 @@ test('concurrent creates of two tenants: each gets its own email, a same-key twi
   // Keys are per tenant: b's 'taken' is b's own new email.
   expect(bTaken).toMatchObject({ replayed: false, email: { tenantId: b } });
   // Two tenants in one batch: two write statements, plus the replays' read-back — not six writes.
-  expect(issued.filter((sql) => /^\s*WITH request/.test(sql))).toHaveLength(2);
+  expect(t.issued.filter((sql) => /^\s*WITH request/.test(sql))).toHaveLength(2);
   // Only a keyed create is fingerprinted: a keyless one can never be replayed, so it stores no hash.
-  const stored = await db.scheduledEmail.findMany({ where: { id: { in: [emailOf(a1!)!.id, emailOf(twin!)!.id] } }, orderBy: { id: 'asc' } });
+  const stored = await t.db.scheduledEmail.findMany({ where: { id: { in: [emailOf(a1!)!.id, emailOf(twin!)!.id] } }, orderBy: { id: 'asc' } });
   expect(stored.map((e) => e.requestHash === null)).toEqual([true, false]);
   expect(stored[1]!.requestHash).toMatch(/^[0-9a-f]{64}$/);
 });
@@ -67,7 +56,7 @@ test('a batch over the quota as a whole is retried one by one: the quota admits 
   const refused = outcomes.filter((o) => 'error' in o);
   expect(refused).toHaveLength(2);
   for (const o of refused) expect('error' in o && o.error).toBeInstanceOf(QuotaExceededError);
-  expect(await db.scheduledEmail.count({ where: { tenantId: limited } })).toBe(3);
+  expect(await t.db.scheduledEmail.count({ where: { tenantId: limited } })).toBe(3);
 });
 
 test("a tenant whose quota row is locked holds up its own creates only, never another tenant's", async () => {
@@ -79,7 +68,7 @@ test("a tenant whose quota row is locked holds up its own creates only, never an
   let locked!: () => void;
   const isLocked = new Promise<void>((resolve) => (locked = resolve));
   // Another transaction holds the stuck tenant's quota row (as its own large /batch would).
-  const holder = db.$transaction(
+  const holder = t.db.$transaction(
     async (tx) => {
       // Locks the counter row every create of this tenant must update: the stall under test.
       await tx.$executeRaw`SELECT 1 FROM quota_usage WHERE tenant_id = ${stuck} FOR UPDATE`;

@@ -1,24 +1,15 @@
 import { inTransaction } from '@postdate/db';
-import { connectDatabase, type Database } from '@postdate/db/client';
 import { createEmailInputSchema, createEmails, createTenant } from '@postdate/domain';
-import { createTestDatabase, type TestDatabase } from '@postdate/test-support';
+import { useTestDatabase } from '@postdate/test-support';
 
 // Creating an email costs a fixed number of SQL statements however many recipients it has: recipients
 // are written in one multi-row INSERT, never one INSERT each. Counted through Prisma's query events.
 
-let database: TestDatabase;
-let db: Database;
-let statements: string[] = [];
+const t = useTestDatabase();
 let tenantId: bigint;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = connectDatabase({ url: database.url, poolSize: 2, onQuery: (sql) => statements.push(sql) });
-  tenantId = (await inTransaction(db, (tx) => createTenant(tx, 'query-count'))).tenantId;
-});
-afterAll(async () => {
-  await db?.$disconnect();
-  await database?.drop();
+  tenantId = (await inTransaction(t.db, (tx) => createTenant(tx, 'query-count'))).tenantId;
 });
 
 const schema = createEmailInputSchema();
@@ -30,10 +21,10 @@ async function statementsToCreate(recipients: number, idempotencyKey: string): P
     subject: 'hello',
     text: 'hi',
   });
-  statements = [];
-  const result = await createEmails(db, { tenantId, emails: [{ idempotencyKey, input }], now: new Date(), enqueueHorizonSeconds: 3600 });
+  t.issued.length = 0;
+  const result = await createEmails(t.db, { tenantId, emails: [{ idempotencyKey, input }], now: new Date(), enqueueHorizonSeconds: 3600 });
   expect(result.created[0]!.email.recipients).toHaveLength(recipients);
-  return statements;
+  return [...t.issued];
 }
 
 test('one email with 1 recipient and one with 50 recipients issue the same number of statements', async () => {

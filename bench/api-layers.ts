@@ -2,15 +2,16 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { connectDatabase } from '@postdate/db/client';
 import { benchMessage, benchTenant } from './support/bench-emails';
-import { startApiServer, startBareServer } from './support/api-servers';
+import { startApiServer, startBareServer, startProbeServers } from './support/api-servers';
 import { cpuMs, type NodeProcess } from './support/processes';
 import { emitResult, envInt, progress, resultsDir, round1, runBenchmark } from './support/report';
 import { withBenchServices } from './support/services';
 
 // bench:api-layers — where the API process's CPU per request goes. The same API process answers requests
-// that stop at successive layers (no route, a refused key, auth + rate limit, validation, a create without
-// and with its enqueue) and the read endpoints; the bare node:http + pg create endpoint runs in the same
-// run as the yardstick. Reported per kind: req/s and the serving process's CPU per answered request.
+// that stop at successive layers (a probe, a refused key, auth + rate limit, validation, a create without
+// and with its enqueue) and the read endpoints; in the same run, the yardsticks: the bare node:http + pg
+// create endpoint, and a probe answered by bare node:http and by a one-route Express app (the framework's
+// own floor). Reported per kind: req/s and the serving process's CPU per answered request.
 
 const CONNECTIONS = envInt('CONNECTIONS', 20);
 const DURATION_S = envInt('DURATION_SECONDS', 8);
@@ -24,7 +25,7 @@ interface Kind {
   name: string;
   /** What a request of this kind does beyond the one before it. */
   adds: string;
-  server: 'api' | 'bare';
+  server: 'api' | 'bare' | 'node:http' | 'express';
   status: number;
   request: Omit<autocannon.Options, 'url'> & { path: string };
 }
@@ -37,8 +38,12 @@ async function main() {
     const procs: NodeProcess[] = [];
     defer(() => Promise.all(procs.map((p) => p.stop())));
     const { tenantId, apiKey } = await benchTenant(db);
-    const [api, bare] = await Promise.all([startApiServer({ database: database.url, redis: redis.url }, profileArgs), startBareServer(database.url, tenantId)]);
-    procs.push(api.process, bare.process);
+    const [api, bare, probes] = await Promise.all([
+      startApiServer({ database: database.url, redis: redis.url }, profileArgs),
+      startBareServer(database.url, tenantId),
+      startProbeServers(),
+    ]);
+    procs.push(api.process, bare.process, probes.process);
 
     const json = { 'content-type': 'application/json' };
     const auth = { authorization: `Bearer ${apiKey}`, ...json };
@@ -54,6 +59,8 @@ async function main() {
       seeded.push(((await response.json()) as { id: string }).id);
     }
     const kinds: Kind[] = [
+      { name: 'node:http probe', adds: 'the floor: node:http answering a probe', server: 'node:http', status: 200, request: { path: '/healthz' } },
+      { name: 'express probe', adds: 'Express 5 with one route answering the same probe', server: 'express', status: 200, request: { path: '/healthz' } },
       { name: 'healthz', adds: 'express, request id and histogram; no log line', server: 'api', status: 200, request: { path: '/healthz' } },
       { name: 'no key', adds: 'the 401 error answer and its warn log line', server: 'api', status: 401, request: { path: '/v1/emails/1' } },
       { name: 'unknown route', adds: 'key lookup and rate limit (then a 404 and its log line)', server: 'api', status: 404, request: { path: '/v1/nothing', headers: auth } },
@@ -66,7 +73,13 @@ async function main() {
     ];
     const only = process.env.KINDS?.split(',');
     const chosen = only ? kinds.filter((k) => only.includes(k.name)) : kinds;
-    const serverOf = (kind: Kind) => (kind.server === 'api' ? api : bare);
+    const servers = {
+      api,
+      bare,
+      'node:http': { process: probes.process, baseUrl: probes.nodeHttpUrl },
+      express: { process: probes.process, baseUrl: probes.expressUrl },
+    };
+    const serverOf = (kind: Kind) => servers[kind.server];
     const fire = (kind: Kind, seconds: number) => {
       const { path, ...request } = kind.request;
       return autocannon({ ...request, url: `${serverOf(kind).baseUrl}${path}`, connections: CONNECTIONS, duration: seconds });

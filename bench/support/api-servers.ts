@@ -60,3 +60,11 @@ export async function startBareServer(databaseUrl: string, tenantId: bigint): Pr
   await nextMessage(bare, 'ready');
   return { process: bare, baseUrl: `http://127.0.0.1:${port}` };
 }
+
+/** bench/baselines/probe-server.ts: GET /healthz from bare node:http and from a one-route Express app. */
+export async function startProbeServers(): Promise<{ process: NodeProcess; nodeHttpUrl: string; expressUrl: string }> {
+  const [port, expressPort] = [await freePort(), await freePort()];
+  const probes = spawnTs('bench/baselines/probe-server.ts', { PORT: String(port), EXPRESS_PORT: String(expressPort) });
+  await nextMessage(probes, 'ready');
+  return { process: probes, nodeHttpUrl: `http://127.0.0.1:${port}`, expressUrl: `http://127.0.0.1:${expressPort}` };
+}

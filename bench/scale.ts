@@ -134,7 +134,8 @@ async function main() {
     const pg = new Client({ connectionString: database.url });
     await pg.connect();
     defer(() => pg.end());
-    const db = connectDatabase({ url: database.url, poolSize: 4 });
+    // No statement timeout: the bulk loads and VACUUM run long by design.
+    const db = connectDatabase({ url: database.url, poolSize: 4, statementTimeoutMs: 0 });
     defer(() => db.$disconnect());
     const connection = createRedisConnection(redis.url, 'worker');
     defer(() => connection.disconnect());

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@postdate/db';
 import { DomainError, type DomainErrorCode } from '@postdate/domain';
 
 /** The one place a domain outcome becomes an HTTP status. */
@@ -54,6 +55,17 @@ export function toHttpError(error: unknown): HttpError {
   const status = (error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new HttpError(status, 'bad_request', 'the request could not be understood');
+  }
+  if (isDatabaseUnavailable(error)) {
+    // Nothing the client did: Postgres is down, unreachable or too slow. A create whose answer was lost
+    // may still have been written, hence the key.
+    return new HttpError(
+      503,
+      'database_unavailable',
+      'the database did not answer in time; try again (with the same Idempotency-Key, for a create)',
+      undefined,
+      { 'Retry-After': '1' },
+    );
   }
   return new HttpError(500, 'internal_error', 'internal error');
 }

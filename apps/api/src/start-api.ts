@@ -28,7 +28,11 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 export async function startApi(config: ApiEnv, log: Logger): Promise<RunningApi> {
-  const db = connectDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+  const db = connectDatabase({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
   const redis = createRedisConnection(config.REDIS_URL, 'producer');
   redis.on('error', (error) => log.warn({ err: error.message }, 'redis connection error'));
   const deliveryQueue = createDeliveryQueue(redis, config.QUEUE_PREFIX);

@@ -32,7 +32,11 @@ export interface RunningWorker {
 export async function startWorker(config: WorkerEnv, log: Logger, transport?: MailTransport): Promise<RunningWorker> {
   const workerId = config.WORKER_ID ?? `${hostname()}-${process.pid}`;
   const metrics = createWorkerMetrics();
-  const db = connectDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+  const db = connectDatabase({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
   const redis = createRedisConnection(config.REDIS_URL, 'worker');
   const mail = transport ?? createSmtpTransport({ url: config.SMTP_URL, poolSize: config.SMTP_POOL_SIZE ?? config.WORKER_CONCURRENCY, timeoutMs: config.SMTP_TIMEOUT_MS });
   const deliveryQueue = createDeliveryQueue(redis, config.QUEUE_PREFIX);

@@ -28,6 +28,12 @@ export const sharedEnvSchema = z.object({
   DATABASE_URL: postgresUrl,
   REDIS_URL: redisUrl,
   DATABASE_POOL_SIZE: positiveInt.default(10),
+  /**
+   * Postgres cancels a statement running longer than this and ends a session left idle inside a
+   * transaction this long (releasing its locks); the client gives up on a connection that stays silent
+   * 5 s longer (a half-open connection) and replaces it. 0 turns all three off.
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** BullMQ key prefix; the braces are a Redis Cluster hash tag so every queue key lands in one slot. */
   QUEUE_PREFIX: z.string().min(1).default('{postdate}'),

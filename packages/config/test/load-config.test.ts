@@ -87,6 +87,7 @@ describe('loadConfig: defaults and coercion', () => {
     expect(config).toEqual({
       ...shared,
       DATABASE_POOL_SIZE: 10,
+      DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
       LOG_LEVEL: 'info',
       QUEUE_PREFIX: '{postdate}',
       ENQUEUE_HORIZON_SECONDS: 3600,
@@ -169,6 +170,7 @@ describe('loadConfig: defaults and coercion', () => {
   test('the schema lists every variable by name', () => {
     expect(variableNames(sharedEnvSchema)).toEqual([
       'DATABASE_POOL_SIZE',
+      'DATABASE_STATEMENT_TIMEOUT_MS',
       'DATABASE_URL',
       'ENQUEUE_HORIZON_SECONDS',
       'LOG_LEVEL',

@@ -11,5 +11,6 @@ export type {
   RecipientKind,
   RecipientStatus,
 } from './generated/prisma/client';
-export { inTransaction, isRetryableTransactionError } from './transaction';
+export { inTransaction } from './transaction';
+export { isDatabaseUnavailable, isRetryableTransactionError, sqlStateOf } from './database-errors';
 export type { Db, DatabaseClient, TransactionOptions } from './transaction';

@@ -13,6 +13,8 @@ export { startTestStack } from './test-stack';
 export type { TestStack, ApiClient } from './test-stack';
 export { startRedisServer } from './redis-server';
 export { freePort } from './free-port';
+export { startTcpProxy } from './tcp-proxy';
+export type { TcpProxy } from './tcp-proxy';
 export type { RedisServer } from './redis-server';
 export { startRaceWorld, raceScale, seededRandom, raceSeed } from './race-world';
 export type { RaceWorld } from './race-world';

@@ -6,6 +6,8 @@ export interface TestDatabaseHandle {
   readonly db: Database;
   /** Every SQL statement the client has issued; empty it with `issued.length = 0` before counting. */
   readonly issued: string[];
+  /** The database's URL, for tests that open clients of their own. */
+  readonly url: string;
 }
 
 /**
@@ -30,5 +32,9 @@ export function useTestDatabase(options: { poolSize?: number } = {}): TestDataba
       return db;
     },
     issued,
+    get url() {
+      if (!database) throw new Error('useTestDatabase: the database is made in beforeAll; use it inside a hook or test');
+      return database.url;
+    },
   };
 }

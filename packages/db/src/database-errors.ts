@@ -1,0 +1,63 @@
+import { Prisma } from './generated/prisma/client';
+
+// What kind of failure a database error is, whichever layer raised it: Postgres (a SQLSTATE, wrapped by
+// Prisma's adapter), the adapter (a kind), or node-postgres itself (a plain Error).
+
+interface AdapterCause {
+  originalCode?: unknown;
+  kind?: unknown;
+}
+
+function adapterCause(error: unknown): AdapterCause | undefined {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
+  const meta = error.meta as { code?: unknown; driverAdapterError?: { cause?: AdapterCause } } | undefined;
+  const cause = meta?.driverAdapterError?.cause;
+  return { originalCode: cause?.originalCode ?? meta?.code, kind: cause?.kind };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The SQLSTATE Postgres answered with, if the error came from Postgres. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const code = adapterCause(error)?.originalCode;
+  return typeof code === 'string' ? code : undefined;
+}
+
+// Serialization failure (40001), deadlock (40P01) and Prisma's wrappers for them (P2034 write conflict,
+// P2028 transaction API error, P2024 pool timeout) are worth retrying: the transaction did nothing.
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+const RETRYABLE_PRISMA_CODES = new Set(['P2034', 'P2028', 'P2024']);
+
+export function isRetryableTransactionError(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && RETRYABLE_PRISMA_CODES.has(error.code)) return true;
+  const sqlState = sqlStateOf(error);
+  if (sqlState !== undefined && RETRYABLE_SQLSTATES.has(sqlState)) return true;
+  return /\b(40001|40P01)\b|deadlock detected|could not serialize access/i.test(messageOf(error));
+}
+
+// Postgres could not serve the statement, through no fault of the statement: cancelled by the statement
+// timeout (57014), shutting down or starting up (57P01–57P03), out of connections (53300), the session
+// ended for idling in a transaction (25P03), or the connection failing (class 08).
+const UNAVAILABLE_SQLSTATE = /^(57014|57P0[123]|53300|25P03|08...)$/;
+const UNAVAILABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+// Prisma: cannot reach (P1001), timed out (P1002), closed by the server (P1017), no pool connection (P2024).
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
+// node-postgres: the answer timeout, a dropped or refused connection, the pool's connect timeout.
+const UNAVAILABLE_MESSAGE =
+  /Query read timeout|Connection terminated|not queryable|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE/;
+
+/**
+ * True when the database did not answer or could not serve the statement (down, unreachable, overloaded,
+ * too slow): a failure worth retrying later, not a fault of the request.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const cause = adapterCause(error);
+  if (typeof cause?.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(cause.kind)) return true;
+  const sqlState = sqlStateOf(error);
+  if (sqlState !== undefined && UNAVAILABLE_SQLSTATE.test(sqlState)) return true;
+  if (error instanceof Prisma.PrismaClientKnownRequestError && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
+  if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  return UNAVAILABLE_MESSAGE.test(messageOf(error));
+}

@@ -1,0 +1,54 @@
+import net from 'node:net';
+
+export interface TcpProxy {
+  port: number;
+  /**
+   * From now on, the connections open through the proxy carry nothing either way, not even a close: the
+   * client's end stays open and never hears back (a half-open connection after a failover or a partition).
+   * Connections opened later are forwarded as usual.
+   */
+  blackholeOpenConnections(): void;
+  /** Connections currently open through the proxy. */
+  openConnections(): number;
+  close(): Promise<void>;
+}
+
+/** A TCP forwarder on a free local port to `target`, for tests that break connections on purpose. */
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket; silenced: boolean }>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    const pair = { client, upstream, silenced: false };
+    pairs.add(pair);
+    client.on('data', (chunk) => {
+      if (!pair.silenced) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!pair.silenced) client.write(chunk);
+    });
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    // A silenced connection does not pass a close on either: the client must find out by itself.
+    const upstreamEnded = () => (pair.silenced ? upstream.destroy() : end());
+    upstream.on('close', upstreamEnded).on('error', upstreamEnded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    blackholeOpenConnections() {
+      for (const pair of pairs) pair.silenced = true;
+    },
+    openConnections: () => pairs.size,
+    async close() {
+      for (const pair of pairs) {
+        pair.client.destroy();
+        pair.upstream.destroy();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

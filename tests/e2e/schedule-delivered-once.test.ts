@@ -19,7 +19,7 @@ test('an email scheduled two seconds ahead reaches SMTP once, at about its time,
   const created = await client.request('POST', '/v1/emails', {
     from: 'Acme <noreply@acme.test>',
     to: ['bob@example.com', 'Bob Again <BOB@example.com>'],
-    cc: ['carol@example.com'],
+    cc: ['Carol.King@Example.COM'],
     bcc: ['audit@acme.test'],
     subject: 'Your invoice',
     text: 'Hello Bob',
@@ -30,10 +30,11 @@ test('an email scheduled two seconds ahead reaches SMTP once, at about its time,
   });
   expect(created.status).toBe(201);
   expect(created.body).toMatchObject({ id: expect.stringMatching(/^\d+$/), status: 'scheduled', sendAt: sendAt.toISOString() });
-  // The duplicate bob (different case and display name) is one recipient.
+  // The duplicate bob (different case and display name) is one recipient, kept as first written; the
+  // local part keeps its case, the domain is lower-cased.
   expect(created.body.recipients.map((r: { address: string; kind: string; status: string }) => [r.address, r.kind, r.status])).toEqual([
     ['bob@example.com', 'to', 'pending'],
-    ['carol@example.com', 'cc', 'pending'],
+    ['Carol.King@example.com', 'cc', 'pending'],
     ['audit@acme.test', 'bcc', 'pending'],
   ]);
 
@@ -42,7 +43,9 @@ test('an email scheduled two seconds ahead reaches SMTP once, at about its time,
   const lateMs = message.receivedAt.getTime() - sendAt.getTime();
   expect(lateMs).toBeGreaterThanOrEqual(-50);
   expect(message.messageId).toBe(`<postdate.${created.body.id}@postdate.test>`);
-  expect(message.to.sort()).toEqual(['audit@acme.test', 'bob@example.com', 'carol@example.com']);
+  // The envelope carries each address as written (RFC 5321 lets a server treat local parts case-sensitively).
+  expect(message.to.sort()).toEqual(['Carol.King@example.com', 'audit@acme.test', 'bob@example.com']);
+  expect(message.raw).toMatch(/^Cc: Carol\.King@example\.com$/m);
   expect(message.subject).toBe('Your invoice');
   expect(message.raw).toMatch(/^X-Campaign: nov$/m);
   expect(message.raw).not.toMatch(/^Bcc:/im);

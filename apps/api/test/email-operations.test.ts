@@ -40,6 +40,22 @@ describe('PATCH /v1/emails/:id', () => {
     expect(await stack.db.recipient.count({ where: { emailId: BigInt(email.id), address: 'ben@example.com' } })).toBe(1);
   });
 
+  test('addresses keep the case they were written in, and are matched case-insensitively on create, PATCH and DELETE', async () => {
+    const email = await create({ to: ['Bob.Smith@Example.COM', 'ann@example.com'], cc: ['bob.smith@example.com'] });
+    expect(addresses(email)).toEqual(['to:Bob.Smith@example.com', 'to:ann@example.com']);
+    const [bob] = await stack.db.recipient.findMany({ where: { emailId: BigInt(email.id), address: 'Bob.Smith@example.com' } });
+    // A new spelling of a kept address replaces the stored one in place: same row, no second recipient.
+    const respelled = await client.request('PATCH', `/v1/emails/${email.id}`, { to: ['BOB.SMITH@example.com', 'ANN@example.com'] });
+    expect(addresses(respelled.body)).toEqual(['to:ANN@example.com', 'to:BOB.SMITH@example.com']);
+    const rows = await stack.db.recipient.findMany({ where: { emailId: BigInt(email.id) } });
+    expect(rows.filter((r) => r.status !== 'removed')).toHaveLength(2);
+    expect(rows.find((r) => r.address === 'BOB.SMITH@example.com')!.id).toBe(bob!.id);
+    const removed = await client.request('DELETE', `/v1/emails/${email.id}/recipients/${encodeURIComponent('bob.smith@EXAMPLE.com')}`);
+    expect(addresses(removed.body)).toEqual(['to:ANN@example.com']);
+    // The database refuses a second row for another spelling, whatever path tries to write one.
+    await expect(stack.db.recipient.create({ data: { emailId: BigInt(email.id), address: 'ann@example.com', kind: 'cc' } })).rejects.toThrow();
+  });
+
   test('a sent email answers 409 with its status; a canceled one needs a new sendAt to be re-armed', async () => {
     const email = await create();
     await stack.db.scheduledEmail.update({ where: { id: BigInt(email.id) }, data: { status: 'sent' } });

@@ -45,9 +45,9 @@ describe('email input: fields and defaults', () => {
       to: ['Bob <BOB@example.com>'],
       replyTo: 'Help <help@acme.test>',
     });
-    expect(out.from).toBe('"Acme, Inc" <noreply@acme.test>');
+    expect(out.from).toBe('"Acme, Inc" <NoReply@acme.test>');
     expect(out.replyTo).toEqual(['"Help" <help@acme.test>']);
-    expect(out.to).toEqual([{ address: 'bob@example.com', name: 'Bob' }]);
+    expect(out.to).toEqual([{ address: 'BOB@example.com', name: 'Bob' }]);
   });
 
   test.each(['from', 'to'])('%s is required', (field) => {

@@ -1,4 +1,4 @@
-import { formatAddress, parseAddress, type ParsedAddress } from '../src/emails/parse-address';
+import { addressKey, formatAddress, parseAddress, type ParsedAddress } from '../src/emails/parse-address';
 
 function ok(raw: string): ParsedAddress {
   const parsed = parseAddress(raw);
@@ -24,13 +24,18 @@ describe('parseAddress: what it accepts', () => {
     expect(ok('Jöhn Dœ <john@example.com>').name).toBe('Jöhn Dœ');
   });
 
-  test('lower-cases the whole address (uniqueness is judged on it), keeps the name as given', () => {
-    expect(ok('Bob <Bob.Smith@Example.COM>')).toEqual({ address: 'bob.smith@example.com', name: 'Bob' });
+  test('keeps the local part as written (a server may treat it case-sensitively), lower-cases the domain', () => {
+    expect(ok('Bob <Bob.Smith@Example.COM>')).toEqual({ address: 'Bob.Smith@example.com', name: 'Bob' });
+  });
+
+  test('addressKey judges two spellings of one address the same, and different local parts different', () => {
+    expect(addressKey(ok('Bob.Smith@Example.COM').address)).toBe(addressKey(ok('bob.smith@example.com').address));
+    expect(addressKey(ok('bob@example.com').address)).not.toBe(addressKey(ok('bobby@example.com').address));
   });
 
   test('an IDN domain becomes punycode', () => {
     expect(ok('user@bücher.de').address).toBe('user@xn--bcher-kva.de');
-    expect(ok('User <USER@Bücher.DE>').address).toBe('user@xn--bcher-kva.de');
+    expect(ok('User <USER@Bücher.DE>').address).toBe('USER@xn--bcher-kva.de');
     expect(ok('info@例え.jp').address).toBe('info@xn--r8jz45g.jp');
   });
 

@@ -45,6 +45,11 @@ describe('recipientList: one row per address, in the most visible field', () => 
     expect(list).toEqual([{ address: 'user@xn--bcher-kva.de', name: null, kind: 'to' }]);
   });
 
+  test('the first spelling of an address is the one kept, whatever case the later ones use', () => {
+    const list = recipientList({ to: parsed('Bob.Smith@x.test'), cc: parsed('bob.smith@X.TEST'), bcc: parsed('BOB.SMITH@x.test') });
+    expect(list).toEqual([{ address: 'Bob.Smith@x.test', name: null, kind: 'to' }]);
+  });
+
   test('no recipients at all gives an empty list', () => {
     expect(recipientList({ to: [], cc: [], bcc: [] })).toEqual([]);
   });

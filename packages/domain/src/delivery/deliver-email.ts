@@ -1,5 +1,6 @@
 import { inTransaction, type DatabaseClient, type Db } from '@postdate/db';
 import { MailSendError, messageIdFor, type MailTransport, type SendResult } from '@postdate/mail';
+import { addressKey } from '../emails/parse-address';
 import type { ClaimedEmail } from './claim-for-delivery';
 import { retryDelaySeconds, type DeliveryPolicy } from './delivery-policy';
 import type { EnqueueDeliveries } from './delivery-target';
@@ -87,10 +88,10 @@ async function recordFailure(
 
   if (failure.kind === 'permanent' || email.attemptsSinceArm >= ctx.policy.maxAttempts) {
     const reason = failure.kind === 'permanent' ? 'smtp_rejected' : 'retries_exhausted';
-    const rejected = new Map(failure.rejected.map((r) => [r.address.toLowerCase(), r.response]));
+    const rejected = new Map(failure.rejected.map((r) => [addressKey(r.address), r.response]));
     const recipients: RecipientResult[] = email.recipients
-      .filter((r) => rejected.has(r.address))
-      .map((r) => ({ id: r.id, status: 'rejected', response: rejected.get(r.address) ?? null }));
+      .filter((r) => rejected.has(addressKey(r.address)))
+      .map((r) => ({ id: r.id, status: 'rejected', response: rejected.get(addressKey(r.address)) ?? null }));
     const fenced = await recordWithRetry(() =>
       inTransaction(ctx.db, (tx) => markFailed(tx, { emailId, attempt, reason, error: message, recipients })),
     );
@@ -133,10 +134,10 @@ function toOutgoing(email: ClaimedEmail) {
 }
 
 function recipientResults(email: ClaimedEmail, result: SendResult): RecipientResult[] {
-  const rejected = new Map(result.rejected.map((r) => [r.address.toLowerCase(), r.response]));
+  const rejected = new Map(result.rejected.map((r) => [addressKey(r.address), r.response]));
   return email.recipients.map((r) =>
-    rejected.has(r.address)
-      ? { id: r.id, status: 'rejected', response: rejected.get(r.address) ?? null }
+    rejected.has(addressKey(r.address))
+      ? { id: r.id, status: 'rejected', response: rejected.get(addressKey(r.address)) ?? null }
       : { id: r.id, status: 'sent', response: result.response },
   );
 }

@@ -2,9 +2,17 @@ import { domainToASCII } from 'node:url';
 import { isStorableText } from './storable-text';
 
 export interface ParsedAddress {
-  /** The bare addr-spec, lower-cased, domain in ASCII (punycode): what uniqueness is judged on. */
+  /** The bare addr-spec: the local part as written, the domain lower-cased in ASCII (punycode). */
   address: string;
   name: string | null;
+}
+
+/**
+ * What two addresses are judged the same by: case-insensitive, as nearly every mailbox is. The written
+ * case is still what gets stored and sent (RFC 5321 lets a server treat local parts case-sensitively).
+ */
+export function addressKey(address: string): string {
+  return address.toLowerCase();
 }
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
@@ -47,7 +55,7 @@ export function parseAddress(raw: string): ParsedAddress | { error: string } {
   if (/^[0-9]+$/.test(labels[labels.length - 1]!) || /^0x/i.test(labels[labels.length - 1]!)) {
     return { error: 'domain must be a host name, not an IP address' };
   }
-  const address = `${local.toLowerCase()}@${domain}`;
+  const address = `${local}@${domain}`;
   if (address.length > 254) return { error: 'is longer than 254 characters' };
   return { address, name: name || null };
 }

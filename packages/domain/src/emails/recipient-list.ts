@@ -1,4 +1,4 @@
-import type { ParsedAddress } from './parse-address';
+import { addressKey, type ParsedAddress } from './parse-address';
 
 export type RecipientKind = 'to' | 'cc' | 'bcc';
 
@@ -9,14 +9,16 @@ export interface RecipientSpec {
 }
 
 /**
- * One row per address per email: an address listed twice (or in both to and cc) is kept once, in the
- * most visible field it appears in, so nobody receives two copies of one message.
+ * One row per address per email: an address listed twice (or in both to and cc, in any case) is kept
+ * once, as first written, in the most visible field it appears in, so nobody receives two copies of one
+ * message.
  */
 export function recipientList(lists: Record<RecipientKind, ParsedAddress[]>): RecipientSpec[] {
   const seen = new Map<string, RecipientSpec>();
   for (const kind of ['to', 'cc', 'bcc'] as const) {
     for (const parsed of lists[kind]) {
-      if (!seen.has(parsed.address)) seen.set(parsed.address, { address: parsed.address, name: parsed.name, kind });
+      const key = addressKey(parsed.address);
+      if (!seen.has(key)) seen.set(key, { address: parsed.address, name: parsed.name, kind });
     }
   }
   return [...seen.values()];

@@ -2,7 +2,7 @@ import type { Db } from '@postdate/db';
 import { ConflictError, NotFoundError } from '../errors';
 import { markCanceled } from './cancel-email';
 import { lockEmail, lockRecipients } from './lock-email';
-import { parseAddress } from './parse-address';
+import { addressKey, parseAddress } from './parse-address';
 
 export interface RemovedRecipient {
   /** True when this was the last recipient and the email is now canceled. */
@@ -20,9 +20,9 @@ export async function removeRecipient(tx: Db, tenantId: bigint, id: bigint, rawA
     throw new ConflictError(`email ${id} is ${email.status}; recipients can only be removed while it is scheduled`, { status: email.status });
   }
   const parsed = parseAddress(rawAddress);
-  const address = 'error' in parsed ? rawAddress.toLowerCase() : parsed.address;
+  const wanted = addressKey('error' in parsed ? rawAddress : parsed.address);
   const recipients = (await lockRecipients(tx, id)).filter((r) => r.status !== 'removed');
-  const target = recipients.find((r) => r.address === address);
+  const target = recipients.find((r) => addressKey(r.address) === wanted);
   if (!target) throw new NotFoundError(`recipient ${rawAddress.slice(0, 320)} not found on email ${id}`);
   // Under the email and recipient locks taken above.
   await tx.$executeRaw`UPDATE recipient SET status = 'removed', updated_at = now() WHERE id = ${target.id}`;

@@ -1,7 +1,7 @@
 import type { Db } from '@postdate/db';
 import { ValidationFailedError } from '../errors';
 import { lockRecipients } from './lock-email';
-import type { ParsedAddress } from './parse-address';
+import { addressKey, type ParsedAddress } from './parse-address';
 import { recipientList, type RecipientKind } from './recipient-list';
 
 export type RecipientLists = Partial<Record<RecipientKind, ParsedAddress[]>>;
@@ -22,15 +22,18 @@ export async function replaceRecipients(tx: Db, emailId: bigint, lists: Recipien
   });
   if (desired.length === 0) throw new ValidationFailedError('an email needs at least one recipient');
 
-  const wanted = new Map(desired.map((r) => [r.address, r]));
-  const removed = current.filter((r) => !wanted.has(r.address)).map((r) => r.id);
+  // Rows are matched on the address's key (case-insensitive); a new spelling of the same address replaces
+  // the stored one in place.
+  const key = (r: { address: string }) => addressKey(r.address);
+  const wanted = new Map(desired.map((r) => [key(r), r]));
+  const removed = current.filter((r) => !wanted.has(key(r))).map((r) => r.id);
   const unchanged = new Set(current.filter((r) => {
-    const want = wanted.get(r.address);
-    return want && want.kind === r.kind && want.name === r.name;
-  }).map((r) => r.address));
-  const upserts = desired.filter((r) => !unchanged.has(r.address));
-  const present = new Set(current.map((r) => r.address));
-  const added = desired.filter((r) => !present.has(r.address)).length;
+    const want = wanted.get(key(r));
+    return want && want.address === r.address && want.kind === r.kind && want.name === r.name;
+  }).map(key));
+  const upserts = desired.filter((r) => !unchanged.has(key(r)));
+  const present = new Set(current.map(key));
+  const added = desired.filter((r) => !present.has(key(r))).length;
 
   if (removed.length > 0) {
     // Rows locked above (lockRecipients), in id order.
@@ -38,15 +41,16 @@ export async function replaceRecipients(tx: Db, emailId: bigint, lists: Recipien
       UPDATE recipient SET status = 'removed', updated_at = now() WHERE id = ANY(${removed}::bigint[])`;
   }
   if (upserts.length > 0) {
-    // New addresses are inserted; existing rows (a kind change, or one removed earlier and now back) are
-    // updated in place. Unique (email_id, address) keeps one row per address whatever the race.
+    // New addresses are inserted; existing rows (a kind, name or spelling change, or one removed earlier and
+    // now back) are updated in place. Unique (email_id, lower(address)) keeps one row per address whatever
+    // the race.
     await tx.$executeRaw`
       INSERT INTO recipient (email_id, address, name, kind)
       SELECT ${emailId}, a, n, k::recipient_kind
       FROM unnest(${upserts.map((r) => r.address)}::text[], ${upserts.map((r) => r.name)}::text[],
                   ${upserts.map((r) => r.kind)}::text[]) AS v(a, n, k)
-      ON CONFLICT (email_id, address) DO UPDATE
-      SET kind = EXCLUDED.kind, name = EXCLUDED.name, status = 'pending', smtp_response = NULL, updated_at = now()`;
+      ON CONFLICT (email_id, lower(address)) DO UPDATE
+      SET address = EXCLUDED.address, kind = EXCLUDED.kind, name = EXCLUDED.name, status = 'pending', smtp_response = NULL, updated_at = now()`;
   }
   return { added };
 }

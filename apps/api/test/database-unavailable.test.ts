@@ -1,4 +1,4 @@
-import { startTestStack, type TestStack } from '@postdate/test-support';
+import { holdQuotaLock, startTestStack, type TestStack } from '@postdate/test-support';
 
 // When Postgres cannot serve a request in time (here: a statement stuck behind a lock past the
 // statement timeout), the client gets a 503 it can retry, with Retry-After — not a 500, and not a
@@ -17,28 +17,14 @@ test('a create stuck behind a lock past the statement timeout answers 503 with R
   // With a daily quota, every create updates the tenant's counter row.
   await stack.db.tenant.update({ where: { id: client.tenantId }, data: { dailyRecipientQuota: 1_000 } });
   expect((await client.request('POST', '/v1/emails', email('first@example.com'))).status).toBe(201);
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const holder = stack.db.$transaction(
-    async (tx) => {
-      // Locks the tenant's quota counter, which every create of this tenant updates: the create must wait.
-      await tx.$executeRaw`SELECT 1 FROM quota_usage WHERE tenant_id = ${client.tenantId} FOR UPDATE`;
-      locked();
-      await held;
-    },
-    { timeout: 20_000 },
-  );
-  await isLocked;
+  const lock = await holdQuotaLock(stack.db, client.tenantId);
   const started = Date.now();
   const stuck = await client.request('POST', '/v1/emails', email('stuck@example.com'), { 'Idempotency-Key': 'stuck' });
   expect(Date.now() - started).toBeLessThan(5_000);
   expect(stuck.status).toBe(503);
   expect(stuck.headers.get('retry-after')).toBe('1');
   expect(stuck.body).toEqual({ error: { code: 'database_unavailable', message: expect.stringMatching(/try again/) } });
-  release();
-  await holder;
+  await lock.release();
   const retried = await client.request('POST', '/v1/emails', email('stuck@example.com'), { 'Idempotency-Key': 'stuck' });
   expect(retried.status).toBe(201);
   expect(await stack.db.scheduledEmail.count({ where: { tenantId: client.tenantId } })).toBe(2);

@@ -1,6 +1,6 @@
 import { inTransaction } from '@postdate/db';
 import { createEmailBatcher, createEmailInputSchema, createTenant, IdempotencyMismatchError, QuotaExceededError } from '@postdate/domain';
-import { useTestDatabase } from '@postdate/test-support';
+import { holdQuotaLock, useTestDatabase } from '@postdate/test-support';
 
 // Single-email creates from concurrent requests share statements. Each request must still get exactly
 // the answer it would have got alone: its email, its replay, or a refusal that concerns it only.
@@ -63,21 +63,8 @@ test("a tenant whose quota row is locked holds up its own creates only, never an
   const create = batcher();
   const [stuck, free] = [await tenant('stuck', 100), await tenant('free')];
   await create({ tenantId: stuck, email: { input: input('first@example.com') } }); // its quota row now exists
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
   // Another transaction holds the stuck tenant's quota row (as its own large /batch would).
-  const holder = t.db.$transaction(
-    async (tx) => {
-      // Locks the counter row every create of this tenant must update: the stall under test.
-      await tx.$executeRaw`SELECT 1 FROM quota_usage WHERE tenant_id = ${stuck} FOR UPDATE`;
-      locked();
-      await held;
-    },
-    { timeout: 20_000 },
-  );
-  await isLocked;
+  const lock = await holdQuotaLock(t.db, stuck);
   let stuckDone = 0;
   const stuckCreates = [1, 2].map((i) => create({ tenantId: stuck, email: { input: input(`s${i}@example.com`) } }).finally(() => stuckDone++));
   const started = Date.now();
@@ -85,7 +72,6 @@ test("a tenant whose quota row is locked holds up its own creates only, never an
   expect(freeOutcome).toMatchObject({ replayed: false, email: { tenantId: free } });
   expect(stuckDone).toBe(0); // still waiting on the lock while the other tenant was answered
   expect(Date.now() - started).toBeLessThan(5_000);
-  release();
-  await holder;
+  await lock.release();
   for (const outcome of await Promise.all(stuckCreates)) expect(outcome).toMatchObject({ replayed: false, email: { tenantId: stuck } });
 });

@@ -13,6 +13,8 @@ export { startTestStack } from './test-stack';
 export type { TestStack, ApiClient } from './test-stack';
 export { startRedisServer } from './redis-server';
 export { freePort } from './free-port';
+export { holdQuotaLock } from './hold-quota-lock';
+export type { HeldLock } from './hold-quota-lock';
 export { startTcpProxy } from './tcp-proxy';
 export type { TcpProxy } from './tcp-proxy';
 export type { RedisServer } from './redis-server';

@@ -1,7 +1,10 @@
 -- Addresses are now stored (and sent) with the local part as the client wrote it: RFC 5321 lets a server
 -- treat local parts case-sensitively, and lower-casing them could misdeliver on the few that do. One row
--- per address per email is still judged case-insensitively, by this index. Rows written before are all
--- lower-case already, so the new index cannot find a duplicate. Built without CONCURRENTLY (migrations
--- run in a transaction): on a large live table, build it concurrently by hand first, under this name.
-CREATE UNIQUE INDEX "recipient_email_id_lower_address_key" ON "recipient" ("email_id", lower("address"));
-DROP INDEX "recipient_email_id_address_key";
+-- per address per email is judged case-insensitively, by this index; rows written before are all
+-- lower-case already, so it cannot find a duplicate among them.
+-- The old case-sensitive index (email_id, address) stays until no running code names it: during a rolling
+-- deploy, old pods' `ON CONFLICT (email_id, address)` still needs it, and it can never refuse a row the
+-- new index accepts. A later migration drops it.
+-- Built without CONCURRENTLY (migrations run in a transaction): on a large live table, build it
+-- concurrently by hand first, under this name; IF NOT EXISTS then skips it here.
+CREATE UNIQUE INDEX IF NOT EXISTS "recipient_email_id_lower_address_key" ON "recipient" ("email_id", lower("address"));

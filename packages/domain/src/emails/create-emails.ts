@@ -5,6 +5,7 @@ import type { DeliveryTarget } from '../delivery/delivery-target';
 import type { CreateEmailInput } from './email-input';
 import type { EmailWithRecipients } from './email-view';
 import { readEmails } from './read-emails';
+import { addressKey, type ParsedAddress } from './parse-address';
 import { recipientList } from './recipient-list';
 import { requestHash } from './request-hash';
 
@@ -109,6 +110,15 @@ export async function createEmails(db: Db, command: CreateEmailsCommand): Promis
 }
 
 /**
+ * What a replay is compared by: the parsed request, with each recipient by its key, so a retry that
+ * spells an address in another case is the same request (as it is the same recipient).
+ */
+function fingerprint(input: CreateEmailInput): string {
+  const keyed = (list: ParsedAddress[]) => list.map((a) => ({ ...a, address: addressKey(a.address) }));
+  return requestHash({ ...input, to: keyed(input.to), cc: keyed(input.cc), bcc: keyed(input.bcc) });
+}
+
+/**
  * Writes emails and all their recipients, and counts them against the tenant's quota, in **one statement**
  * whatever the number of emails or recipients: atomic on its own (no email is ever visible without its
  * recipients), so it needs no interactive transaction. Answers each email's outcome in order; an
@@ -122,7 +132,7 @@ export async function writeEmails(db: Db, command: CreateEmailsCommand): Promise
     const sendAt = item.input.sendAt ?? now;
     const { to, cc, bcc } = item.input;
     // Only a keyed request can be replayed, so only it needs a fingerprint to compare a replay with.
-    const hash = item.idempotencyKey === undefined ? null : requestHash(item.input);
+    const hash = item.idempotencyKey === undefined ? null : fingerprint(item.input);
     return { item, hash, sendAt, dueAt: sendAt < now ? now : sendAt, recipients: recipientList({ to, cc, bcc }) };
   });
   const column = <T>(pick: (p: (typeof prepared)[number]) => T) => prepared.map(pick);

@@ -64,7 +64,7 @@ export function toHttpError(error: unknown): HttpError {
       'database_unavailable',
       'the database did not answer in time; try again (with the same Idempotency-Key, for a create)',
       undefined,
-      { 'Retry-After': '1' },
+      { 'Retry-After': '5' },
     );
   }
   return new HttpError(500, 'internal_error', 'internal error');

@@ -44,9 +44,12 @@ const UNAVAILABLE_SQLSTATE = /^(57014|57P0[123]|53300|25P03|08...)$/;
 const UNAVAILABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 // Prisma: cannot reach (P1001), timed out (P1002), closed by the server (P1017), no pool connection (P2024).
 const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
-// node-postgres: the answer timeout, a dropped or refused connection, the pool's connect timeout.
-const UNAVAILABLE_MESSAGE =
-  /Query read timeout|Connection terminated|not queryable|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE/;
+// node-postgres' own messages (it throws plain Errors): its answer timeout, a dropped connection, a client
+// closed after one, its pool's connect timeout. Specific to it, so another library's error cannot match.
+const PG_UNAVAILABLE_MESSAGE =
+  /^(Query read timeout|Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/;
+// Socket failures, believed only of errors Prisma raised: the same codes from Redis or SMTP are not ours.
+const NETWORK_FAILURE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENOTFOUND|EAI_AGAIN)\b/;
 
 /**
  * True when the database did not answer or could not serve the statement (down, unreachable, overloaded,
@@ -57,7 +60,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof cause?.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(cause.kind)) return true;
   const sqlState = sqlStateOf(error);
   if (sqlState !== undefined && UNAVAILABLE_SQLSTATE.test(sqlState)) return true;
-  if (error instanceof Prisma.PrismaClientKnownRequestError && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
   if (error instanceof Prisma.PrismaClientInitializationError) return true;
-  return UNAVAILABLE_MESSAGE.test(messageOf(error));
+  const fromPrisma = error instanceof Prisma.PrismaClientKnownRequestError || error instanceof Prisma.PrismaClientUnknownRequestError;
+  if (error instanceof Prisma.PrismaClientKnownRequestError && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
+  if (fromPrisma && NETWORK_FAILURE.test(messageOf(error))) return true;
+  return error instanceof Error && PG_UNAVAILABLE_MESSAGE.test(error.message);
 }

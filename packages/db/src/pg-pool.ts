@@ -40,7 +40,9 @@ export function createPgPool(options: PoolOptions): pg.Pool {
     Client: ClosingOnSilenceClient,
     // Fail fast rather than queue forever when the pool is exhausted or Postgres is gone.
     connectionTimeoutMillis: 10_000,
-    // Probes a connection after 10 s of silence, so the kernel notices a peer that is gone.
+    // TCP keepalive from 10 s of silence: keeps idle connections alive through NATs and lets the kernel
+    // drop one whose peer is gone (after its probes: minutes, with Linux defaults). The answer timeout
+    // below is what bounds a caller's wait.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     ...(options.statementTimeoutMs > 0

@@ -1,6 +1,6 @@
 import { inTransaction, isDatabaseUnavailable } from '@postdate/db';
 import { connectDatabase, type Database } from '@postdate/db/client';
-import { sleep, startTcpProxy, useTestDatabase, type TcpProxy } from '@postdate/test-support';
+import { sleep, startTcpProxy, useTestDatabase, waitFor, type TcpProxy } from '@postdate/test-support';
 
 // A statement never waits forever: Postgres cancels one that runs too long and ends a session left idle
 // inside a transaction (releasing its locks), and the client gives up on a server that stopped answering
@@ -21,44 +21,56 @@ function client(options: { url?: string; statementTimeoutMs?: number; answerTime
   return db;
 }
 
-async function elapsedMs(work: Promise<unknown>): Promise<number> {
+/**
+ * Runs `work` (started inside, so the clock covers all of it) and returns its failure and how long it
+ * took to fail; a success fails the test.
+ */
+async function failure(work: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
   const started = performance.now();
-  await work.catch(() => undefined);
-  return performance.now() - started;
-}
-
-/** The failure, which the API must classify as "database unavailable" (503), not as a bug (500). */
-async function unavailableFailure(work: Promise<unknown>): Promise<void> {
-  const error = await work.then(() => new Error('expected a failure'), (e: unknown) => e);
-  expect(isDatabaseUnavailable(error)).toBe(true);
+  const error = await work().then(
+    () => {
+      throw new Error('expected the statement to fail');
+    },
+    (e: unknown) => e,
+  );
+  return { error, ms: performance.now() - started };
 }
 
 test('a statement running past the statement timeout is cancelled, and its connection serves the next one', async () => {
   const db = client({ statementTimeoutMs: 300 });
-  const sleeping = db.$queryRaw`SELECT pg_sleep(5)`;
-  await expect(sleeping).rejects.toThrow(/statement timeout/);
-  await unavailableFailure(sleeping);
-  expect(await elapsedMs(sleeping)).toBeLessThan(3_000);
+  const { error, ms } = await failure(() => db.$queryRaw`SELECT pg_sleep(5)`);
+  expect(String(error)).toMatch(/statement timeout/);
+  expect(isDatabaseUnavailable(error)).toBe(true);
+  expect(ms).toBeLessThan(3_000);
   await expect(db.$queryRaw`SELECT 1 AS one`).resolves.toEqual([{ one: 1 }]);
 });
 
 test('a transaction left idle past the timeout is ended by Postgres, and the row lock it held is released', async () => {
   const { id } = await t.db.tenant.create({ data: { name: 'idle-holder' } });
   const db = client({ statementTimeoutMs: 400 });
-  const holder = inTransaction(
-    db,
-    async (tx) => {
-      // Locks the row and then stalls, as a client that hung mid-transaction would.
-      await tx.$queryRaw`SELECT id FROM tenant WHERE id = ${id} FOR UPDATE`;
-      await sleep(1_500);
-      await tx.$queryRaw`SELECT 1`;
-    },
-    { maxAttempts: 1, timeoutMs: 10_000 },
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const holder = failure(() =>
+    inTransaction(
+      db,
+      async (tx) => {
+        // Locks the row and then stalls, as a client that hung mid-transaction would.
+        await tx.$queryRaw`SELECT id FROM tenant WHERE id = ${id} FOR UPDATE`;
+        locked();
+        await sleep(4_000);
+        await tx.$queryRaw`SELECT 1`;
+      },
+      { maxAttempts: 1, timeoutMs: 10_000 },
+    ),
   );
-  await sleep(1_000);
-  // NOWAIT: fails at once (55P03) if the stalled transaction still held the row lock.
-  await expect(t.db.$queryRaw`SELECT id FROM tenant WHERE id = ${id} FOR UPDATE NOWAIT`).resolves.toHaveLength(1);
-  await unavailableFailure(holder);
+  await isLocked;
+  const lockedAt = performance.now();
+  // NOWAIT fails at once (55P03) while another transaction holds the row lock.
+  const tryLock = () => t.db.$queryRaw<unknown[]>`SELECT id FROM tenant WHERE id = ${id} FOR UPDATE NOWAIT`;
+  await expect(tryLock()).rejects.toThrow(/55P03|could not obtain lock/);
+  await waitFor('the stalled transaction’s lock to be released', () => tryLock().then((rows) => rows.length === 1, () => false), 3_000);
+  expect(performance.now() - lockedAt).toBeLessThan(3_000); // long before the stalled client would have ended
+  expect(isDatabaseUnavailable((await holder).error)).toBe(true);
 });
 
 async function throughProxy(): Promise<string> {
@@ -72,37 +84,46 @@ test('a server that stops answering (half-open connection): the statement fails 
   const db = client({ url: await throughProxy(), statementTimeoutMs: 10_000, answerTimeoutMs: 800 });
   await expect(db.$queryRaw`SELECT 1 AS one`).resolves.toEqual([{ one: 1 }]);
   proxy!.blackholeOpenConnections();
-  const stuck = db.$queryRaw`SELECT 2 AS two`;
-  await unavailableFailure(stuck);
-  expect(await elapsedMs(stuck)).toBeLessThan(3_000);
+  const { error, ms } = await failure(() => db.$queryRaw`SELECT 2 AS two`);
+  expect(isDatabaseUnavailable(error)).toBe(true);
+  expect(ms).toBeGreaterThanOrEqual(700);
+  expect(ms).toBeLessThan(3_000);
   // One connection in the pool: this answers only if the dead one was dropped and a new one opened.
   await expect(db.$queryRaw`SELECT 3 AS three`).resolves.toEqual([{ three: 3 }]);
+  await waitFor('the silent connection to be closed', () => proxy!.openConnections() === 1, 3_000);
 });
 
 test('the same inside a transaction: it fails within the bound, and the next statement gets a live connection', async () => {
   const db = client({ url: await throughProxy(), statementTimeoutMs: 10_000, answerTimeoutMs: 800 });
   await expect(db.$queryRaw`SELECT 1 AS one`).resolves.toEqual([{ one: 1 }]);
-  const transaction = inTransaction(
-    db,
-    async (tx) => {
-      await tx.$queryRaw`SELECT 1`;
-      proxy!.blackholeOpenConnections();
-      await tx.$queryRaw`SELECT 2`;
-    },
-    { maxAttempts: 1, timeoutMs: 10_000 },
+  const { error, ms } = await failure(() =>
+    inTransaction(
+      db,
+      async (tx) => {
+        await tx.$queryRaw`SELECT 1`;
+        proxy!.blackholeOpenConnections();
+        await tx.$queryRaw`SELECT 2`;
+      },
+      { maxAttempts: 1, timeoutMs: 10_000 },
+    ),
   );
-  await unavailableFailure(transaction);
-  expect(await elapsedMs(transaction)).toBeLessThan(5_000);
+  expect(isDatabaseUnavailable(error)).toBe(true);
+  // One answer timeout, not two: the transaction's ROLLBACK does not wait behind the silent statement.
+  expect(ms).toBeLessThan(1_600);
   await expect(db.$queryRaw`SELECT 3 AS three`).resolves.toEqual([{ three: 3 }]);
+  await waitFor('the silent connection to be closed', () => proxy!.openConnections() === 1, 3_000);
 });
 
-test('errors that are the statement’s own fault are not "unavailable"', async () => {
+test('errors that are the statement’s own fault, or another service’s, are not "database unavailable"', async () => {
   const { name } = await t.db.tenant.create({ data: { name: 'taken' } });
-  const failures = [t.db.tenant.create({ data: { name } }), t.db.$queryRaw`SELECT nonsense FROM nowhere`, t.db.$queryRaw`SELECT 1 / 0`];
-  for (const failure of failures) {
-    const error = await failure.then(() => new Error('expected a failure'), (e: unknown) => e);
-    expect(isDatabaseUnavailable(error)).toBe(false);
-  }
+  const ownFaults = [
+    () => t.db.tenant.create({ data: { name } }),
+    () => t.db.$queryRaw`SELECT nonsense FROM nowhere`,
+    () => t.db.$queryRaw`SELECT 1 / 0`,
+  ];
+  for (const statement of ownFaults) expect(isDatabaseUnavailable((await failure(statement)).error)).toBe(false);
+  // A socket error that did not come through Prisma (Redis, SMTP…) is not the database's.
+  expect(isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }))).toBe(false);
   const refused = client({ url: 'postgresql://postgres@127.0.0.1:1/none' });
-  await unavailableFailure(refused.$queryRaw`SELECT 1`);
+  expect(isDatabaseUnavailable((await failure(() => refused.$queryRaw`SELECT 1`)).error)).toBe(true);
 });

@@ -18,7 +18,8 @@ export async function holdQuotaLock(db: Database, tenantId: bigint): Promise<Hel
   const holder = db.$transaction(
     async (tx) => {
       // Locks the counter rows every create of this tenant must update: the stall a test wants.
-      await tx.$executeRaw`SELECT 1 FROM quota_usage WHERE tenant_id = ${tenantId} FOR UPDATE`;
+      const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM quota_usage WHERE tenant_id = ${tenantId} FOR UPDATE`;
+      if (rows.length === 0) throw new Error(`tenant ${tenantId} has no quota counter to lock: give it a quota and create an email first`);
       locked();
       await held;
     },

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, sharedEnvSchema } from '@postdate/config';
+import { ConfigError, loadConfig, migrateEnvSchema, sharedEnvSchema } from '@postdate/config';
 import { inTransaction } from '@postdate/db';
 import { connectDatabase } from '@postdate/db/client';
 import { applyMigrations, defaultMigrationsDir } from '@postdate/db/migrate';
@@ -22,15 +22,15 @@ async function run(argv: string[]): Promise<void> {
     options: { quota: { type: 'string' }, label: { type: 'string' } },
   });
   const [group, action, arg] = positionals;
-  const { DATABASE_URL } = loadConfig(cliEnvSchema);
-
   if (group === 'migrate') {
-    const result = await applyMigrations(DATABASE_URL, defaultMigrationsDir);
+    const { DATABASE_URL: url, MIGRATION_LOCK_TIMEOUT_MS } = loadConfig(migrateEnvSchema);
+    const result = await applyMigrations(url, defaultMigrationsDir, { lockTimeoutMs: MIGRATION_LOCK_TIMEOUT_MS });
     for (const name of result.applied) console.log(`applied ${name}`);
     console.log(`migrations up to date (${result.applied.length} applied, ${result.alreadyApplied.length} already)`);
     return;
   }
 
+  const { DATABASE_URL } = loadConfig(cliEnvSchema);
   const db = connectDatabase({ url: DATABASE_URL, poolSize: 2 });
   try {
     if (group === 'tenant' && action === 'create' && arg) {

@@ -91,6 +91,15 @@ export const workerEnvSchema = sharedEnvSchema.extend({
   SHUTDOWN_GRACE_SECONDS: positiveInt.default(30),
 });
 
+/** The migrate command (npm run migrate: the Kubernetes Job, compose's one-shot service). */
+export const migrateEnvSchema = sharedEnvSchema.pick({ DATABASE_URL: true }).extend({
+  /**
+   * How long a migration may wait for a table lock before it gives up and is tried again (5 tries): a
+   * migration stuck behind a long transaction would otherwise queue all traffic on that table behind it.
+   */
+  MIGRATION_LOCK_TIMEOUT_MS: positiveInt.default(5_000),
+});
+
 export type SharedEnv = z.infer<typeof sharedEnvSchema>;
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -34,7 +34,22 @@ export async function readMigrations(migrationsDir: string): Promise<Migration[]
   );
 }
 
-export async function applyMigrations(databaseUrl: string, migrationsDir: string): Promise<MigrationResult> {
+export interface MigrateOptions {
+  /**
+   * How long a migration's statement may wait for a lock before the migration gives up (and is tried
+   * again). Without a bound, a migration queued behind a long transaction holds every later query on
+   * that table queued behind itself: an outage caused by waiting. Default 5 000.
+   */
+  lockTimeoutMs?: number;
+  /** Tries per migration when it gave up on a lock, 1 s, 2 s, 4 s… apart. Default 5. */
+  lockAttempts?: number;
+}
+
+const LOCK_NOT_AVAILABLE = '55P03';
+
+export async function applyMigrations(databaseUrl: string, migrationsDir: string, options: MigrateOptions = {}): Promise<MigrationResult> {
+  const lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+  const lockAttempts = options.lockAttempts ?? 5;
   const migrations = await readMigrations(migrationsDir);
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
@@ -66,18 +81,31 @@ export async function applyMigrations(databaseUrl: string, migrationsDir: string
         continue;
       }
       if (previous) throw new Error(`Migration ${migration.name} failed earlier and needs manual resolution`);
-      await client.query('BEGIN');
-      try {
-        await client.query(migration.sql);
-        await client.query(
-          `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
-           VALUES ($1, $2, $3, now(), 1)`,
-          [randomUUID(), migration.checksum, migration.name],
-        );
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`);
+      for (let attempt = 1; ; attempt++) {
+        await client.query('BEGIN');
+        try {
+          // For this transaction only: the migration's own statements, not the advisory lock above.
+          await client.query("SELECT set_config('lock_timeout', $1, true)", [`${lockTimeoutMs}ms`]);
+          await client.query(migration.sql);
+          await client.query(
+            `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+             VALUES ($1, $2, $3, now(), 1)`,
+            [randomUUID(), migration.checksum, migration.name],
+          );
+          await client.query('COMMIT');
+          break;
+        } catch (error) {
+          await client.query('ROLLBACK');
+          const waitedForLock = (error as { code?: unknown }).code === LOCK_NOT_AVAILABLE;
+          if (waitedForLock && attempt < lockAttempts) {
+            await new Promise((resolve) => setTimeout(resolve, 1_000 * 2 ** (attempt - 1)));
+            continue;
+          }
+          const hint = waitedForLock
+            ? ` (no lock within ${lockTimeoutMs} ms, ${attempt} tries: a long transaction holds the table; nothing was applied, run it again once it ends)`
+            : '';
+          throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}${hint}`);
+        }
       }
       result.applied.push(migration.name);
     }

@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
 import { applyMigrations, defaultMigrationsDir, readMigrations } from '@postdate/db/migrate';
 import { adminDatabaseUrl } from '@postdate/test-support';
@@ -53,4 +56,64 @@ test('an applied migration that was edited afterwards is refused', async () => {
     await client.end();
   }
   await expect(applyMigrations(url, defaultMigrationsDir)).rejects.toThrow(/edited after it was applied/);
+});
+
+describe('a migration that cannot get its lock', () => {
+  // One extra migration (on the database the tests above migrated) that needs an ACCESS EXCLUSIVE lock on
+  // tenant, and a transaction that holds an ordinary read lock on it: the migration must give up rather
+  // than queue every later query behind it.
+  let extraDir: string;
+  beforeAll(async () => {
+    extraDir = await mkdtemp(path.join(tmpdir(), 'postdate-migrations-'));
+    await mkdir(path.join(extraDir, '20990101000000_add_column'));
+    await writeFile(path.join(extraDir, '20990101000000_add_column', 'migration.sql'), 'ALTER TABLE "tenant" ADD COLUMN "lock_test" INTEGER;\n');
+  });
+  afterAll(() => rm(extraDir, { recursive: true, force: true }));
+
+  async function readerHoldingTenant(): Promise<Client> {
+    const reader = new Client({ connectionString: url });
+    await reader.connect();
+    await reader.query('BEGIN');
+    await reader.query('SELECT count(*) FROM tenant'); // ACCESS SHARE on tenant until COMMIT
+    return reader;
+  }
+
+  async function hasColumn(): Promise<boolean> {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query("SELECT 1 FROM information_schema.columns WHERE table_name = 'tenant' AND column_name = 'lock_test'");
+      return rows.length === 1;
+    } finally {
+      await client.end();
+    }
+  }
+
+  test('gives up after its lock timeout and tries, applies nothing, and leaves other queries unblocked meanwhile', async () => {
+    const reader = await readerHoldingTenant();
+    try {
+      const migrating = applyMigrations(url, extraDir, { lockTimeoutMs: 300, lockAttempts: 2 });
+      const failed = expect(migrating).rejects.toThrow(/20990101000000_add_column failed: .*lock.*2 tries/);
+      // While the migration waits for its lock, a new reader of the table queues behind it; it must get
+      // through once the migration gives up, long before the long transaction ends.
+      const other = new Client({ connectionString: url });
+      await other.connect();
+      const started = performance.now();
+      await other.query('SELECT count(*) FROM tenant');
+      expect(performance.now() - started).toBeLessThan(5_000);
+      await other.end();
+      await failed;
+      expect(await hasColumn()).toBe(false);
+    } finally {
+      await reader.query('COMMIT');
+      await reader.end();
+    }
+  });
+
+  test('succeeds on a later try once the long transaction has ended', async () => {
+    const reader = await readerHoldingTenant();
+    setTimeout(() => void reader.query('COMMIT').then(() => reader.end()), 500);
+    await expect(applyMigrations(url, extraDir, { lockTimeoutMs: 300, lockAttempts: 5 })).resolves.toMatchObject({ applied: ['20990101000000_add_column'] });
+    expect(await hasColumn()).toBe(true);
+  });
 });

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiEnvSchema, workerEnvSchema, sharedEnvSchema, loadConfig } from '@postdate/config';
+import { apiEnvSchema, workerEnvSchema, sharedEnvSchema, migrateEnvSchema, loadConfig } from '@postdate/config';
 
 
 import yaml from 'js-yaml';
@@ -177,8 +177,10 @@ describe('docker-compose.yml: environment', () => {
     expect(Object.keys(serviceEnv('worker')).filter((n) => !known.includes(n))).toEqual([]);
   });
 
-  test('migrate gets DATABASE_URL and nothing else', () => {
-    expect(Object.keys(serviceEnv('migrate'))).toEqual(['DATABASE_URL']);
+  test('migrate gets only what migrateEnvSchema knows, and passes it', () => {
+    const known = Object.keys(migrateEnvSchema.shape);
+    expect(Object.keys(serviceEnv('migrate')).filter((n) => !known.includes(n))).toEqual([]);
+    expect(() => loadConfig(migrateEnvSchema, serviceEnv('migrate'))).not.toThrow();
     expect(sharedEnvSchema.shape.DATABASE_URL.safeParse(serviceEnv('migrate').DATABASE_URL).success).toBe(true);
   });
 

@@ -97,9 +97,10 @@ export const migrateEnvSchema = sharedEnvSchema.pick({ DATABASE_URL: true }).ext
    * How long a migration may wait for a table lock before it gives up and is tried again (5 tries): a
    * migration stuck behind a long transaction would otherwise queue all traffic on that table behind it.
    */
-  MIGRATION_LOCK_TIMEOUT_MS: positiveInt.default(5_000),
+  MIGRATION_LOCK_TIMEOUT_MS: positiveInt.max(600_000).default(2_000),
 });
 
 export type SharedEnv = z.infer<typeof sharedEnvSchema>;
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+export type MigrateEnv = z.infer<typeof migrateEnvSchema>;

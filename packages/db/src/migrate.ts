@@ -23,12 +23,19 @@ export interface Migration {
   checksum: string;
 }
 
+// A migration runs inside the runner's transaction, which is what makes a retry after a lock timeout safe
+// (nothing of a failed try stays). A file that commits or opens its own transaction would escape it.
+const TRANSACTION_CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION)\s*(TRANSACTION|WORK)?\s*;/im;
+
 export async function readMigrations(migrationsDir: string): Promise<Migration[]> {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
   const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(migrationsDir, name, 'migration.sql'), 'utf8');
+      if (TRANSACTION_CONTROL.test(sql)) {
+        throw new Error(`Migration ${name} controls transactions itself (BEGIN/COMMIT…): the runner wraps each migration in one`);
+      }
       return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
     }),
   );
@@ -38,7 +45,7 @@ export interface MigrateOptions {
   /**
    * How long a migration's statement may wait for a lock before the migration gives up (and is tried
    * again). Without a bound, a migration queued behind a long transaction holds every later query on
-   * that table queued behind itself: an outage caused by waiting. Default 5 000.
+   * that table queued behind itself: an outage caused by waiting. Default 2 000.
    */
   lockTimeoutMs?: number;
   /** Tries per migration when it gave up on a lock, 1 s, 2 s, 4 s… apart. Default 5. */
@@ -48,7 +55,7 @@ export interface MigrateOptions {
 const LOCK_NOT_AVAILABLE = '55P03';
 
 export async function applyMigrations(databaseUrl: string, migrationsDir: string, options: MigrateOptions = {}): Promise<MigrationResult> {
-  const lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 2_000;
   const lockAttempts = options.lockAttempts ?? 5;
   const migrations = await readMigrations(migrationsDir);
   const client = new Client({ connectionString: databaseUrl });

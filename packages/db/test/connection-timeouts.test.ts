@@ -47,7 +47,7 @@ test('a statement running past the statement timeout is cancelled, and its conne
 
 test('a transaction left idle past the timeout is ended by Postgres, and the row lock it held is released', async () => {
   const { id } = await t.db.tenant.create({ data: { name: 'idle-holder' } });
-  const db = client({ statementTimeoutMs: 400 });
+  const db = client({ statementTimeoutMs: 1_000 });
   let locked!: () => void;
   const isLocked = new Promise<void>((resolve) => (locked = resolve));
   const holder = failure(() =>

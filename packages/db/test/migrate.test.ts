@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { applyMigrations, defaultMigrationsDir, readMigrations } from '@postdate/db/migrate';
-import { adminDatabaseUrl } from '@postdate/test-support';
+import { adminDatabaseUrl, waitFor } from '@postdate/test-support';
 
 const name = `postdate_migrate_${process.pid}`;
 const url = (() => {
@@ -92,17 +92,30 @@ describe('a migration that cannot get its lock', () => {
   test('gives up after its lock timeout and tries, applies nothing, and leaves other queries unblocked meanwhile', async () => {
     const reader = await readerHoldingTenant();
     try {
-      const migrating = applyMigrations(url, extraDir, { lockTimeoutMs: 300, lockAttempts: 2 });
+      const started = performance.now();
+      const migrating = applyMigrations(url, extraDir, { lockTimeoutMs: 1_000, lockAttempts: 2 });
       const failed = expect(migrating).rejects.toThrow(/20990101000000_add_column failed: .*lock.*2 tries/);
-      // While the migration waits for its lock, a new reader of the table queues behind it; it must get
-      // through once the migration gives up, long before the long transaction ends.
       const other = new Client({ connectionString: url });
       await other.connect();
-      const started = performance.now();
-      await other.query('SELECT count(*) FROM tenant');
-      expect(performance.now() - started).toBeLessThan(5_000);
-      await other.end();
+      try {
+        // Once the migration is waiting for its lock, a new reader of the table queues behind it…
+        await waitFor('the migration to wait for its lock', async () => {
+          const { rows } = await other.query("SELECT 1 FROM pg_locks WHERE NOT granted AND relation = 'tenant'::regclass");
+          return rows.length > 0;
+        }, 5_000, 20);
+        const queued = performance.now();
+        await other.query('SELECT count(*) FROM tenant');
+        const waited = performance.now() - queued;
+        // …and gets through when the migration gives up (at most its lock timeout), not when the long
+        // transaction ends (after this test).
+        expect(waited).toBeGreaterThan(100);
+        expect(waited).toBeLessThan(2_500);
+      } finally {
+        await other.end();
+      }
       await failed;
+      // Two tries of 1 s, 1 s apart.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(2_900);
       expect(await hasColumn()).toBe(false);
     } finally {
       await reader.query('COMMIT');
@@ -113,7 +126,21 @@ describe('a migration that cannot get its lock', () => {
   test('succeeds on a later try once the long transaction has ended', async () => {
     const reader = await readerHoldingTenant();
     setTimeout(() => void reader.query('COMMIT').then(() => reader.end()), 500);
+    const started = performance.now();
     await expect(applyMigrations(url, extraDir, { lockTimeoutMs: 300, lockAttempts: 5 })).resolves.toMatchObject({ applied: ['20990101000000_add_column'] });
+    // The first try gave up at 300 ms; the one that applied it came 1 s later.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_250);
     expect(await hasColumn()).toBe(true);
+  });
+
+  test('a migration that opens or commits a transaction of its own is refused before anything runs', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'postdate-migrations-'));
+    try {
+      await mkdir(path.join(dir, '20990102000000_commits'));
+      await writeFile(path.join(dir, '20990102000000_commits', 'migration.sql'), 'ALTER TABLE "tenant" ADD COLUMN "x" INTEGER;\nCOMMIT;\n');
+      await expect(applyMigrations(url, dir)).rejects.toThrow(/controls transactions itself/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,3 +8,12 @@
 -- Built without CONCURRENTLY (migrations run in a transaction): on a large live table, build it
 -- concurrently by hand first, under this name; IF NOT EXISTS then skips it here.
 CREATE UNIQUE INDEX IF NOT EXISTS "recipient_email_id_lower_address_key" ON "recipient" ("email_id", lower("address"));
+-- A hand-built index whose CONCURRENTLY build failed is left invalid under this name, and IF NOT EXISTS
+-- would accept it: refuse, so the operator drops it and builds it again.
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+             WHERE c.relname = 'recipient_email_id_lower_address_key' AND NOT i.indisvalid) THEN
+    RAISE EXCEPTION 'index recipient_email_id_lower_address_key is invalid (a failed concurrent build): DROP INDEX it and migrate again';
+  END IF;
+END $$;

@@ -5,7 +5,7 @@ import type { DeliveryTarget } from '../delivery/delivery-target';
 import type { CreateEmailInput } from './email-input';
 import type { EmailWithRecipients } from './email-view';
 import { readEmails } from './read-emails';
-import { addressKey, type ParsedAddress } from './parse-address';
+import { addressKey, formatAddress, parseAddress, type ParsedAddress } from './parse-address';
 import { recipientList } from './recipient-list';
 import { requestHash } from './request-hash';
 
@@ -110,12 +110,24 @@ export async function createEmails(db: Db, command: CreateEmailsCommand): Promis
 }
 
 /**
- * What a replay is compared by: the parsed request, with each recipient by its key, so a retry that
- * spells an address in another case is the same request (as it is the same recipient).
+ * What a replay is compared by: the parsed request with every address by its key (display names as
+ * written), so a retry that spells an address in another case is the same request, as it is the same
+ * mailbox — and hashes stored when addresses were lower-cased still match.
  */
 function fingerprint(input: CreateEmailInput): string {
   const keyed = (list: ParsedAddress[]) => list.map((a) => ({ ...a, address: addressKey(a.address) }));
-  return requestHash({ ...input, to: keyed(input.to), cc: keyed(input.cc), bcc: keyed(input.bcc) });
+  const keyedRendered = (rendered: string) => {
+    const parsed = parseAddress(rendered);
+    return 'error' in parsed ? rendered : formatAddress({ ...parsed, address: addressKey(parsed.address) });
+  };
+  return requestHash({
+    ...input,
+    from: keyedRendered(input.from),
+    replyTo: input.replyTo.map(keyedRendered),
+    to: keyed(input.to),
+    cc: keyed(input.cc),
+    bcc: keyed(input.bcc),
+  });
 }
 
 /**

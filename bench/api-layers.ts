@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { connectDatabase } from '@postdate/db/client';
 import { benchMessage, benchTenant } from './support/bench-emails';
 import { startApiServer, startBareServer, startProbeServers } from './support/api-servers';
-import { cpuMs, type NodeProcess } from './support/processes';
+import { cpuMs } from './support/processes';
 import { emitResult, envInt, progress, resultsDir, round1, runBenchmark } from './support/report';
 import { withBenchServices } from './support/services';
 
@@ -35,15 +35,12 @@ async function main() {
   await withBenchServices('api-layers', async ({ database, redis, defer }) => {
     const db = connectDatabase({ url: database.url, poolSize: 2 });
     defer(() => db.$disconnect());
-    const procs: NodeProcess[] = [];
-    defer(() => Promise.all(procs.map((p) => p.stop())));
     const { tenantId, apiKey } = await benchTenant(db);
     const [api, bare, probes] = await Promise.all([
-      startApiServer({ database: database.url, redis: redis.url }, profileArgs),
-      startBareServer(database.url, tenantId),
-      startProbeServers(),
+      startApiServer({ database, redis, defer }, profileArgs),
+      startBareServer({ database, defer }, tenantId),
+      startProbeServers({ defer }),
     ]);
-    procs.push(api.process, bare.process, probes.process);
 
     const json = { 'content-type': 'application/json' };
     const auth = { authorization: `Bearer ${apiKey}`, ...json };

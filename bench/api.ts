@@ -5,7 +5,7 @@ import { connectDatabase } from '@postdate/db/client';
 import { createDeliveryQueue, createRedisConnection } from '@postdate/queue';
 import { benchMessage, benchTenant } from './support/bench-emails';
 import { startApiServer, startBareServer } from './support/api-servers';
-import { cpuMs, machineBusyMs, rssMiB, type NodeProcess } from './support/processes';
+import { cpuMs, machineBusyMs, rssMiB } from './support/processes';
 import { emitResult, envInt, progress, ratio, resultsDir, round1, runBenchmark } from './support/report';
 import { withBenchServices } from './support/services';
 
@@ -80,14 +80,11 @@ async function main() {
   await withBenchServices('api', async ({ database, redis, defer }) => {
     const db = connectDatabase({ url: database.url, poolSize: 2 });
     defer(() => db.$disconnect());
-    const procs: NodeProcess[] = [];
-    defer(() => Promise.all(procs.map((p) => p.stop())));
     const { tenantId, apiKey } = await benchTenant(db);
     const [api, bare] = await Promise.all([
-      startApiServer({ database: database.url, redis: redis.url }, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
-      startBareServer(database.url, tenantId),
+      startApiServer({ database, redis, defer }, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      startBareServer({ database, defer }, tenantId),
     ]);
-    procs.push(api.process, bare.process);
 
     const body = JSON.stringify(benchMessage(1, 5, new Date(Date.now() + 30 * 60_000)));
     const apiUrl = `${api.baseUrl}/v1/emails`;

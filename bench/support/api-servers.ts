@@ -1,38 +1,29 @@
-import { uniqueQueuePrefix } from '@postdate/test-support';
+import { uniqueQueuePrefix, waitFor } from '@postdate/test-support';
 import { envInt } from './report';
 import { nextMessage, spawnTs, type NodeProcess } from './processes';
-import { freePort } from './services';
+import { freePort, type BenchServices } from './services';
 
-// The two HTTP servers the API benchmarks measure: postdate's API process as it runs in production, and
-// the bare node:http + node-postgres endpoint (bench/baselines/bare-api.ts) it is compared with.
+// The HTTP servers the API benchmarks measure: postdate's API process as it runs in production, the bare
+// node:http + node-postgres endpoint (bench/baselines/bare-api.ts) it is compared with, and the framework
+// probes. Each is stopped by the benchmark's clean-up (`defer`), registered as soon as it is spawned.
 
 export interface HttpServerProcess {
   process: NodeProcess;
   baseUrl: string;
 }
 
-async function waitHttp(url: string) {
-  for (let i = 0; ; i++) {
-    try {
-      const response = await fetch(url);
-      if (response.status < 500) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (i > 600) throw new Error(`${url} did not come up`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** apps/api/src/main.ts on a free port, logging at BENCH_LOG_LEVEL, its rate limiter on but never tripping. */
-export async function startApiServer(urls: { database: string; redis: string }, execArgv: string[] = []): Promise<HttpServerProcess & { queuePrefix: string }> {
+export async function startApiServer(
+  { database, redis, defer }: Pick<BenchServices, 'database' | 'redis' | 'defer'>,
+  execArgv: string[] = [],
+): Promise<HttpServerProcess & { queuePrefix: string }> {
   const queuePrefix = uniqueQueuePrefix();
   const port = await freePort();
   const api = spawnTs(
     'apps/api/src/main.ts',
     {
-      DATABASE_URL: urls.database,
-      REDIS_URL: urls.redis,
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
       QUEUE_PREFIX: queuePrefix,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -43,28 +34,32 @@ export async function startApiServer(urls: { database: string; redis: string }, 
     },
     execArgv,
   );
+  defer(() => api.stop());
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitHttp(`${baseUrl}/healthz`);
+  const answers = (url: string) => fetch(url).then((response) => response.status < 500, () => false);
+  await waitFor(`${baseUrl}/healthz to answer`, () => answers(`${baseUrl}/healthz`), 60_000, 100);
   return { process: api, baseUrl, queuePrefix };
 }
 
 /** The bare endpoint, inserting for `tenantId`. */
-export async function startBareServer(databaseUrl: string, tenantId: bigint): Promise<HttpServerProcess> {
+export async function startBareServer({ database, defer }: Pick<BenchServices, 'database' | 'defer'>, tenantId: bigint): Promise<HttpServerProcess> {
   const port = await freePort();
   const bare = spawnTs('bench/baselines/bare-api.ts', {
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: database.url,
     PORT: String(port),
     TENANT_ID: tenantId.toString(),
     POOL_SIZE: String(envInt('DATABASE_POOL_SIZE', 10)),
   });
+  defer(() => bare.stop());
   await nextMessage(bare, 'ready');
   return { process: bare, baseUrl: `http://127.0.0.1:${port}` };
 }
 
 /** bench/baselines/probe-server.ts: GET /healthz from bare node:http and from a one-route Express app. */
-export async function startProbeServers(): Promise<{ process: NodeProcess; nodeHttpUrl: string; expressUrl: string }> {
+export async function startProbeServers({ defer }: Pick<BenchServices, 'defer'>): Promise<{ process: NodeProcess; nodeHttpUrl: string; expressUrl: string }> {
   const [port, expressPort] = [await freePort(), await freePort()];
   const probes = spawnTs('bench/baselines/probe-server.ts', { PORT: String(port), EXPRESS_PORT: String(expressPort) });
+  defer(() => probes.stop());
   await nextMessage(probes, 'ready');
   return { process: probes, nodeHttpUrl: `http://127.0.0.1:${port}`, expressUrl: `http://127.0.0.1:${expressPort}` };
 }

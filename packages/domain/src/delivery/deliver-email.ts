@@ -88,10 +88,11 @@ async function recordFailure(
 
   if (failure.kind === 'permanent' || email.attemptsSinceArm >= ctx.policy.maxAttempts) {
     const reason = failure.kind === 'permanent' ? 'smtp_rejected' : 'retries_exhausted';
-    const rejected = new Map(failure.rejected.map((r) => [addressKey(r.address), r.response]));
-    const recipients: RecipientResult[] = email.recipients
-      .filter((r) => rejected.has(addressKey(r.address)))
-      .map((r) => ({ id: r.id, status: 'rejected', response: rejected.get(addressKey(r.address)) ?? null }));
+    const refusalOf = refusals(failure.rejected);
+    const recipients: RecipientResult[] = email.recipients.flatMap((r) => {
+      const response = refusalOf(r.address);
+      return response === undefined ? [] : [{ id: r.id, status: 'rejected' as const, response }];
+    });
     const fenced = await recordWithRetry(() =>
       inTransaction(ctx.db, (tx) => markFailed(tx, { emailId, attempt, reason, error: message, recipients })),
     );
@@ -133,11 +134,22 @@ function toOutgoing(email: ClaimedEmail) {
   };
 }
 
+/**
+ * The relay's refusal of an address, matched by its key whatever case the relay echoed: the response
+ * (null if it gave none) when refused, undefined when not.
+ */
+function refusals(rejected: SendResult['rejected']): (address: string) => string | null | undefined {
+  const byKey = new Map(rejected.map((r) => [addressKey(r.address), r.response]));
+  return (address) => {
+    const key = addressKey(address);
+    return byKey.has(key) ? (byKey.get(key) ?? null) : undefined;
+  };
+}
+
 function recipientResults(email: ClaimedEmail, result: SendResult): RecipientResult[] {
-  const rejected = new Map(result.rejected.map((r) => [addressKey(r.address), r.response]));
-  return email.recipients.map((r) =>
-    rejected.has(addressKey(r.address))
-      ? { id: r.id, status: 'rejected', response: rejected.get(addressKey(r.address)) ?? null }
-      : { id: r.id, status: 'sent', response: result.response },
-  );
+  const refusalOf = refusals(result.rejected);
+  return email.recipients.map((r) => {
+    const response = refusalOf(r.address);
+    return response === undefined ? { id: r.id, status: 'sent', response: result.response } : { id: r.id, status: 'rejected', response };
+  });
 }

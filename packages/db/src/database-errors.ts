@@ -1,4 +1,5 @@
 import { Prisma } from './generated/prisma/client';
+import { PG_ANSWER_TIMEOUT_MESSAGE } from './pg-pool';
 
 // What kind of failure a database error is, whichever layer raised it: Postgres (a SQLSTATE, wrapped by
 // Prisma's adapter), the adapter (a kind), or node-postgres itself (a plain Error).
@@ -46,8 +47,12 @@ const UNAVAILABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionCl
 const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
 // node-postgres' own messages (it throws plain Errors): its answer timeout, a dropped connection, a client
 // closed after one, its pool's connect timeout. Specific to it, so another library's error cannot match.
-const PG_UNAVAILABLE_MESSAGE =
-  /^(Query read timeout|Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/;
+const PG_UNAVAILABLE_MESSAGES = [
+  PG_ANSWER_TIMEOUT_MESSAGE,
+  'Connection terminated',
+  'Client has encountered a connection error',
+  'timeout exceeded when trying to connect',
+];
 // Socket failures, believed only of errors Prisma raised: the same codes from Redis or SMTP are not ours.
 const NETWORK_FAILURE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENOTFOUND|EAI_AGAIN)\b/;
 
@@ -56,13 +61,14 @@ const NETWORK_FAILURE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH
  * too slow): a failure worth retrying later, not a fault of the request.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const cause = adapterCause(error);
-  if (typeof cause?.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(cause.kind)) return true;
-  const sqlState = sqlStateOf(error);
-  if (sqlState !== undefined && UNAVAILABLE_SQLSTATE.test(sqlState)) return true;
   if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    const cause = adapterCause(error)!;
+    if (typeof cause.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(cause.kind)) return true;
+    if (typeof cause.originalCode === 'string' && UNAVAILABLE_SQLSTATE.test(cause.originalCode)) return true;
+    if (UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
+  }
   const fromPrisma = error instanceof Prisma.PrismaClientKnownRequestError || error instanceof Prisma.PrismaClientUnknownRequestError;
-  if (error instanceof Prisma.PrismaClientKnownRequestError && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
   if (fromPrisma && NETWORK_FAILURE.test(messageOf(error))) return true;
-  return error instanceof Error && PG_UNAVAILABLE_MESSAGE.test(error.message);
+  return error instanceof Error && PG_UNAVAILABLE_MESSAGES.some((start) => error.message.startsWith(start));
 }

@@ -12,7 +12,8 @@ export interface PoolOptions {
   answerTimeoutMs: number;
 }
 
-const ANSWER_TIMEOUT = 'Query read timeout'; // node-postgres' message when query_timeout fires
+/** node-postgres' message when query_timeout fires. */
+export const PG_ANSWER_TIMEOUT_MESSAGE = 'Query read timeout';
 
 /**
  * A client that closes itself when a statement of its gets no answer in time. A pool drops such a
@@ -26,7 +27,7 @@ class ClosingOnSilenceClient extends pg.Client {
     const result = (super.query as (...a: unknown[]) => unknown)(...args);
     if (result instanceof Promise) {
       result.catch((error: unknown) => {
-        if (error instanceof Error && error.message === ANSWER_TIMEOUT) void this.end().catch(() => undefined);
+        if (error instanceof Error && error.message === PG_ANSWER_TIMEOUT_MESSAGE) void this.end().catch(() => undefined);
       });
     }
     return result as never;

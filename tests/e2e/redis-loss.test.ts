@@ -1,3 +1,4 @@
+import { createDeliveryQueue, createRedisConnection, deliveryJobId } from '@postdate/queue';
 import { startRedisServer, startSmtpSink, startTestStack, waitFor, type RedisServer, type SmtpSink, type TestStack } from '@postdate/test-support';
 
 let redis: RedisServer;
@@ -49,4 +50,31 @@ test('while Redis is down the API still accepts emails; they are delivered once 
   await redis.start();
   await waitFor('the three emails at the sink', () => sink.accepted.length >= 3, 30_000);
   expect(sink.accepted.map((m) => m.messageId).sort()).toEqual(ids.map((id) => `<postdate.${id}@postdate.test>`).sort());
+});
+
+test('a delayed job left under an email\'s job id by another database (a restore reusing ids) does not hold the email back', async () => {
+  sink.accepted.length = 0;
+  const client = await stack.tenant();
+  const created = await client.request('POST', '/v1/emails', {
+    from: 'a@acme.test', to: ['restored@example.com'], text: 'x', sendAt: new Date(Date.now() + 60_000).toISOString(),
+  });
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  const jobId = deliveryJobId({ emailId: id, version: 1, attempts: 0 });
+
+  // The old world's job under the same id, due in an hour; the restored row is due now at the same version.
+  const connection = createRedisConnection(redis.url, 'producer');
+  const queue = createDeliveryQueue(connection, stack.queuePrefix);
+  try {
+    expect(await queue.getJobState(jobId)).toBe('delayed');
+    await queue.remove(jobId);
+    await queue.add('deliver', { emailId: id, tenantId: client.tenantId.toString(), version: 1 }, { jobId, delay: 3_600_000 });
+    await stack.db.$executeRaw`UPDATE scheduled_email SET send_at = now(), due_at = now() WHERE id = ${BigInt(id)}`;
+
+    await waitFor('the restored email at the sink', () => sink.accepted.length >= 1, 20_000);
+    expect(sink.accepted.map((m) => m.messageId)).toEqual([`<postdate.${id}@postdate.test>`]);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
 });

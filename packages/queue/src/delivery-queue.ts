@@ -41,19 +41,35 @@ export async function enqueueDeliveries(queue: DeliveryQueue, targets: DeliveryT
 }
 
 /**
- * For the sweeper: like enqueueDeliveries, but a job left finished under the same id (failed after its
- * infrastructure retries, say) would block the re-add, so it is removed first. Live jobs are kept.
+ * For the sweeper, given emails that are overdue: makes sure each has a job that will run now. A job left
+ * finished under the same id (failed after its infrastructure retries, say) would block the re-add, so it
+ * is removed first. A job still delayed is promoted: the row is due, so its timer is wrong (a database
+ * restored under the same Redis reuses ids, and the old world's job may be due hours later). Waiting and
+ * active jobs are kept. Returns how many emails had no runnable job.
  */
 export async function reEnqueueDeliveries(queue: DeliveryQueue, targets: DeliveryTargetLike[]): Promise<number> {
   const missing: DeliveryTargetLike[] = [];
+  let promoted = 0;
   await Promise.all(
     targets.map(async (target) => {
       const jobId = deliveryJobId(target);
       const state = await queue.getJobState(jobId);
+      if (state === 'delayed' && (await promoteDelayed(queue, jobId))) promoted++;
       if (state === 'completed' || state === 'failed') await queue.remove(jobId);
       if (state === 'unknown' || state === 'completed' || state === 'failed') missing.push(target);
     }),
   );
   await enqueueDeliveries(queue, missing);
-  return missing.length;
+  return missing.length + promoted;
+}
+
+/** False when the job left the delayed set meanwhile (it ran, or BullMQ promoted it itself). */
+async function promoteDelayed(queue: DeliveryQueue, jobId: string): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  try {
+    await job?.promote();
+    return job !== undefined;
+  } catch {
+    return false;
+  }
 }

@@ -114,6 +114,19 @@ test('the same inside a transaction: it fails within the bound, and the next sta
   await waitFor('the silent connection to be closed', () => proxy!.openConnections() === 1, 3_000);
 });
 
+test('a connection reset in the middle of a statement is "database unavailable", and the next statement gets a live connection', async () => {
+  const db = client({ url: await throughProxy() });
+  await expect(db.$queryRaw`SELECT 1 AS one`).resolves.toEqual([{ one: 1 }]);
+  const { error } = await failure(async () => {
+    const running = db.$queryRaw`SELECT pg_sleep(5)`;
+    await sleep(200);
+    proxy!.resetOpenConnections();
+    return running;
+  });
+  expect(isDatabaseUnavailable(error)).toBe(true);
+  await expect(db.$queryRaw`SELECT 3 AS three`).resolves.toEqual([{ three: 3 }]);
+});
+
 test('errors that are the statement’s own fault, or another service’s, are not "database unavailable"', async () => {
   const { name } = await t.db.tenant.create({ data: { name: 'taken' } });
   const ownFaults = [

@@ -8,6 +8,8 @@ export interface TcpProxy {
    * Connections opened later are forwarded as usual.
    */
   blackholeOpenConnections(): void;
+  /** Aborts the connections open through the proxy with a TCP reset, as a crashed peer or a firewall does. */
+  resetOpenConnections(): void;
   /** Connections currently open through the proxy. */
   openConnections(): number;
   close(): Promise<void>;
@@ -41,6 +43,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     port: (server.address() as net.AddressInfo).port,
     blackholeOpenConnections() {
       for (const pair of pairs) pair.silenced = true;
+    },
+    resetOpenConnections() {
+      for (const pair of pairs) {
+        pair.client.resetAndDestroy();
+        pair.upstream.destroy();
+      }
     },
     openConnections: () => pairs.size,
     async close() {

@@ -1,5 +1,5 @@
 import {
-  startSmtpSink, startTestStack, startWorkerProcess, waitFor, workerVariables,
+  sleep, startSmtpSink, startTestStack, startWorkerProcess, waitFor, workerVariables,
   type SmtpReply, type SmtpSink, type TestStack,
 } from '@postdate/test-support';
 
@@ -54,12 +54,39 @@ test('at-least-once: a worker killed mid-send loses its lease; the email is re-s
 
 test('at-most-once: the crashed attempt is failed as outcome unknown and never re-sent', async () => {
   releaseHeld({ code: 451, message: 'next test' });
-  const { client, id } = await killMidSend('at-most-once');
+  const { client, id, survivor } = await killMidSend('at-most-once');
   const email = await waitFor('the email to be failed', async () => {
     const got = await client.request('GET', `/v1/emails/${id}`);
     return got.body.status === 'failed' ? got.body : null;
   }, 30_000);
   expect(email).toMatchObject({ failureReason: 'outcome_unknown', attempts: 1 });
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await sleep(1500);
   expect(sink.received).toHaveLength(1);
+  await survivor.stop();
+});
+
+test('a live worker whose send outlasts its lease keeps renewing it: the email is sent once, and no sweeper takes it back', async () => {
+  releaseHeld({ code: 451, message: 'next test' });
+  sink.received.length = 0;
+  sink.accepted.length = 0;
+  const holdEveryMessage = sink.behaviour.data;
+  // Each DATA is answered 250 only after 4 s, twice the lease; this worker's own sweeper runs every 500 ms.
+  sink.behaviour.data = () => sleep(4_000).then(() => undefined);
+  const slow = await stack.startWorker(sink.url, { LEASE_SECONDS: '2', SMTP_TIMEOUT_MS: '60000' });
+  try {
+    const client = await stack.tenant();
+    const created = await client.request('POST', '/v1/emails', { from: 'a@acme.test', to: ['slow@example.com'], text: 'x' });
+    const email = await waitFor('the email to be sent', async () => {
+      const got = await client.request('GET', `/v1/emails/${created.body.id}`);
+      return got.body.status === 'sent' ? got.body : null;
+    }, 30_000);
+    expect(email.attempts).toBe(1);
+    await sleep(1_500);
+    expect(sink.received.map((m) => m.messageId)).toEqual([email.messageId]);
+    const attempts = await stack.db.deliveryAttempt.findMany({ where: { emailId: BigInt(created.body.id) } });
+    expect(attempts.map((a) => a.outcome)).toEqual(['sent']);
+  } finally {
+    sink.behaviour.data = holdEveryMessage;
+    await slow.stop();
+  }
 });

@@ -73,11 +73,14 @@ export const workerEnvSchema = sharedEnvSchema.extend({
   METRICS_PORT: port.default(9464),
   /**
    * SMTP connections per worker; defaults to WORKER_CONCURRENCY so a claimed email never queues for a
-   * connection while its lease runs. Lower it for relays that limit connections (and raise LEASE_SECONDS).
+   * connection. Lower it for relays that limit connections (a queued send keeps renewing its lease).
    */
   SMTP_POOL_SIZE: positiveInt.optional(),
   SMTP_TIMEOUT_MS: positiveInt.default(30_000),
-  /** How long a claim is valid; must exceed the SMTP timeouts so a live send never loses its lease. */
+  /**
+   * How long a claim is valid unless renewed; a running send renews it every third of this, so it bounds
+   * how long a dead worker's email waits for the sweeper, not how long a send may take.
+   */
   LEASE_SECONDS: positiveInt.default(120),
   MAX_ATTEMPTS: positiveInt.default(8),
   RETRY_BASE_SECONDS: positiveInt.default(30),

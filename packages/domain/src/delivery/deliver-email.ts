@@ -2,6 +2,7 @@ import { inTransaction, type DatabaseClient, type Db } from '@postdate/db';
 import { MailSendError, messageIdFor, type MailTransport, type SendResult } from '@postdate/mail';
 import { addressKey } from '../emails/parse-address';
 import type { ClaimedEmail } from './claim-for-delivery';
+import { keepLease } from './keep-lease';
 import { retryDelaySeconds, type DeliveryPolicy } from './delivery-policy';
 import type { EnqueueDeliveries } from './delivery-target';
 import { markFailed, type FailureReason } from './mark-failed';
@@ -37,9 +38,9 @@ export type DeliveryOutcome =
   | { outcome: 'lost_claim'; attempt: number; smtpMs: number };
 
 /**
- * The whole protocol for one job: claim (transaction 1), send with no transaction or connection held,
- * then record the result fenced on the attempt number (transaction 2). Read the steps' files for why
- * each write cannot double-send.
+ * The whole protocol for one job: claim (transaction 1), send with no transaction or connection held
+ * (the lease renewed meanwhile if the send is slow), then record the result fenced on the attempt number
+ * (transaction 2). Read the steps' files for why each write cannot double-send.
  */
 export async function deliverEmail(ctx: DeliveryContext, job: DeliveryJob): Promise<DeliveryOutcome> {
   const emailId = BigInt(job.emailId);
@@ -62,7 +63,7 @@ export async function deliverEmail(ctx: DeliveryContext, job: DeliveryJob): Prom
   const started = performance.now();
   let result: SendResult;
   try {
-    result = await ctx.transport.send(toOutgoing(email));
+    result = await keepLease(ctx.db, email, ctx.policy.leaseSeconds, () => ctx.transport.send(toOutgoing(email)));
   } catch (error) {
     const smtpMs = performance.now() - started;
     return recordFailure(ctx, email, error, smtpMs);

@@ -1,5 +1,5 @@
 export interface DeliveryPolicy {
-  /** How long a claim lives; a worker that has not finished by then is presumed dead. */
+  /** How long a claim lives unless renewed; a worker that stopped renewing it that long is presumed dead. */
   leaseSeconds: number;
   /** Attempts in all (the first send included) before a transient failure becomes permanent. */
   maxAttempts: number;

@@ -218,6 +218,7 @@ async function main() {
         sampleQueue,
         Array.from({ length: Math.min(1000, JOB_SAMPLE - i) }, (_, k) => ({
           emailId: String(10_000_000 + i + k),
+          createdAt: new Date(),
           tenantId: tenantId.toString(),
           version: 1,
           attempts: 0,

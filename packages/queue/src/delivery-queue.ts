@@ -5,6 +5,7 @@ import { DELIVERY_QUEUE } from './queue-names';
 
 export interface DeliveryTargetLike {
   emailId: string;
+  createdAt: Date;
   tenantId: string;
   version: number;
   attempts: number;
@@ -43,9 +44,9 @@ export async function enqueueDeliveries(queue: DeliveryQueue, targets: DeliveryT
 /**
  * For the sweeper, given emails that are overdue: makes sure each has a job that will run now. A job left
  * finished under the same id (failed after its infrastructure retries, say) would block the re-add, so it
- * is removed first. A job still delayed is promoted: the row is due, so its timer is wrong (a database
- * restored under the same Redis reuses ids, and the old world's job may be due hours later). Waiting and
- * active jobs are kept. Returns how many emails had no runnable job.
+ * is removed first. A job still delayed is promoted: the row is due, so whatever timer holds the job
+ * (an infrastructure retry's backoff, or a stale one from any cause) is not worth waiting for. Waiting
+ * and active jobs are kept. Returns how many emails had no runnable job.
  */
 export async function reEnqueueDeliveries(queue: DeliveryQueue, targets: DeliveryTargetLike[]): Promise<number> {
   const missing: DeliveryTargetLike[] = [];

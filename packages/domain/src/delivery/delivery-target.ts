@@ -1,6 +1,8 @@
 /** Everything a delivery job carries: which email, at which version and attempt, and when it is due. */
 export interface DeliveryTarget {
   emailId: string;
+  /** Tells this email's jobs from those of an email issued the same id before a database restore. */
+  createdAt: Date;
   tenantId: string;
   version: number;
   attempts: number;

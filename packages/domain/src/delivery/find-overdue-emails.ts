@@ -9,7 +9,7 @@ import { toDeliveryTarget, type TargetRow } from './target-row';
 export async function findOverdueEmails(db: Db, graceMs: number, batchSize: number): Promise<DeliveryTarget[]> {
   // SKIP LOCKED: a row locked right now is being claimed by a worker, so its job is demonstrably alive.
   const rows = await db.$queryRaw<TargetRow[]>`
-    SELECT id, tenant_id, version, attempts, due_at FROM scheduled_email
+    SELECT id, tenant_id, version, attempts, due_at, created_at FROM scheduled_email
     WHERE status = 'scheduled' AND due_at < now() - make_interval(secs => ${graceMs / 1000})
     ORDER BY due_at LIMIT ${batchSize}
     FOR UPDATE SKIP LOCKED`;

@@ -17,6 +17,6 @@ export async function promoteToHorizon(tx: Db, horizonSeconds: number, batchSize
       FOR UPDATE SKIP LOCKED
     ) entering
     WHERE e.id = entering.id
-    RETURNING e.id, e.tenant_id, e.version, e.attempts, e.due_at`;
+    RETURNING e.id, e.tenant_id, e.version, e.attempts, e.due_at, e.created_at`;
   return rows.map(toDeliveryTarget);
 }

@@ -34,7 +34,7 @@ export async function recoverExpiredLeases(tx: Db, policy: DeliveryPolicy, batch
       FOR UPDATE SKIP LOCKED
     ) expired
     WHERE e.id = expired.id
-    RETURNING e.id, e.tenant_id, e.version, e.attempts, e.due_at, e.status::text AS status`;
+    RETURNING e.id, e.tenant_id, e.version, e.attempts, e.due_at, e.created_at, e.status::text AS status`;
   if (rows.length > 0) {
     await tx.deliveryAttempt.updateMany({
       where: { emailId: { in: rows.map((r) => r.id) }, finishedAt: null },

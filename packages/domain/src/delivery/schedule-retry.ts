@@ -1,6 +1,7 @@
 import type { Db } from '@postdate/db';
 import type { DeliveryTarget } from './delivery-target';
 import { finishAttempt } from './record-recipient-results';
+import { toDeliveryTarget, type TargetRow } from './target-row';
 
 export interface ScheduleRetryRequest {
   emailId: bigint;
@@ -10,11 +11,7 @@ export interface ScheduleRetryRequest {
   horizonSeconds: number;
 }
 
-interface RetriedRow {
-  tenant_id: bigint;
-  version: number;
-  attempts: number;
-  due_at: Date;
+interface RetriedRow extends TargetRow {
   queued: boolean;
 }
 
@@ -33,14 +30,9 @@ export async function scheduleRetry(
         due_at = now() + make_interval(secs => ${request.delaySeconds}),
         queued = ${request.delaySeconds <= request.horizonSeconds}
     WHERE id = ${request.emailId} AND status = 'sending' AND attempts = ${request.attempt}
-    RETURNING tenant_id, version, attempts, due_at, queued`;
+    RETURNING id, tenant_id, version, attempts, due_at, created_at, queued`;
   await finishAttempt(tx, request.emailId, request.attempt, 'transient_failure', request.error);
   const row = rows[0];
   if (!row) return { fenced: false };
-  if (!row.queued) return { fenced: true, enqueue: null };
-  const { tenant_id, version, attempts, due_at } = row;
-  return {
-    fenced: true,
-    enqueue: { emailId: request.emailId.toString(), tenantId: tenant_id.toString(), version, attempts, dueAt: due_at },
-  };
+  return { fenced: true, enqueue: row.queued ? toDeliveryTarget(row) : null };
 }

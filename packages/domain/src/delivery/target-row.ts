@@ -7,11 +7,13 @@ export interface TargetRow {
   version: number;
   attempts: number;
   due_at: Date;
+  created_at: Date;
 }
 
 export function toDeliveryTarget(row: TargetRow): DeliveryTarget {
   return {
     emailId: row.id.toString(),
+    createdAt: row.created_at,
     tenantId: row.tenant_id.toString(),
     version: row.version,
     attempts: row.attempts,

@@ -238,7 +238,7 @@ export async function writeEmails(db: Db, command: CreateEmailsCommand): Promise
         .sort((a, b) => (a.id < b.id ? -1 : 1));
       const email = asStoredEmail(tenantId, p.item, p.hash, p.sendAt, row, stored);
       const enqueue = row.queued
-        ? { emailId: email.id.toString(), tenantId: tenantId.toString(), version: email.version, attempts: email.attempts, dueAt: email.dueAt }
+        ? { emailId: email.id.toString(), createdAt: email.createdAt, tenantId: tenantId.toString(), version: email.version, attempts: email.attempts, dueAt: email.dueAt }
         : null;
       return { email, replayed: false, enqueue };
     }

@@ -70,8 +70,8 @@ export async function updateEmail(tx: Db, command: UpdateEmailCommand): Promise<
       ...(patch.expiresAfter !== undefined && { expiresAfterSeconds: patch.expiresAfter }),
       ...(rearm && { status: 'scheduled', failureReason: null, lastError: null, canceledAt: null, attemptsAtArm: email.attempts }),
     },
-    select: { version: true, attempts: true, dueAt: true },
+    select: { version: true, attempts: true, dueAt: true, createdAt: true },
   });
   if (!queued) return null;
-  return { emailId: id.toString(), tenantId: tenantId.toString(), version: updated.version, attempts: updated.attempts, dueAt: updated.dueAt };
+  return { emailId: id.toString(), tenantId: tenantId.toString(), ...updated };
 }

@@ -100,7 +100,7 @@ async function main() {
       enqueue: async () => undefined,
       mailDomain: 'postdate.test',
       horizonSeconds: 3600,
-      policy: { leaseSeconds: 120, maxAttempts: 8, retryBaseSeconds: 30, retryMaxSeconds: 3600, leaseRecovery: 'at-least-once' },
+      policy: { leaseSeconds: 120, maxSendSeconds: 600, maxAttempts: 8, retryBaseSeconds: 30, retryMaxSeconds: 3600, leaseRecovery: 'at-least-once' },
     });
     const ctx = contextOn(db);
     // Count one delivery's statements, then warm both paths (JIT, connections) on a few rows of postdate's set.

@@ -31,6 +31,7 @@ const DAYS = 30;
 
 const policy: DeliveryPolicy = {
   leaseSeconds: 120,
+  maxSendSeconds: 600,
   maxAttempts: 8,
   retryBaseSeconds: 30,
   retryMaxSeconds: 3600,

@@ -48,6 +48,7 @@ export async function startWorker(config: WorkerEnv, log: Logger, transport?: Ma
 
   const policy: DeliveryPolicy = {
     leaseSeconds: config.LEASE_SECONDS,
+    maxSendSeconds: config.MAX_SEND_SECONDS,
     maxAttempts: config.MAX_ATTEMPTS,
     retryBaseSeconds: config.RETRY_BASE_SECONDS,
     retryMaxSeconds: config.RETRY_MAX_SECONDS,

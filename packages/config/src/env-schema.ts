@@ -82,6 +82,11 @@ export const workerEnvSchema = sharedEnvSchema.extend({
    * how long a dead worker's email waits for the sweeper, not how long a send may take.
    */
   LEASE_SECONDS: positiveInt.default(120),
+  /**
+   * A send still running this long is presumed hung (a relay trickling bytes, a pool connection that
+   * never frees) and stops renewing its lease: the sweeper takes the email back once the lease runs out.
+   */
+  MAX_SEND_SECONDS: positiveInt.default(600),
   MAX_ATTEMPTS: positiveInt.default(8),
   RETRY_BASE_SECONDS: positiveInt.default(30),
   RETRY_MAX_SECONDS: positiveInt.default(3600),

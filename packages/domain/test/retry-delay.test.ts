@@ -2,6 +2,7 @@ import { retryDelaySeconds, type DeliveryPolicy } from '../src/delivery/delivery
 
 const policy: DeliveryPolicy = {
   leaseSeconds: 120,
+  maxSendSeconds: 600,
   maxAttempts: 8,
   retryBaseSeconds: 30,
   retryMaxSeconds: 3600,

@@ -63,7 +63,7 @@ export async function deliverEmail(ctx: DeliveryContext, job: DeliveryJob): Prom
   const started = performance.now();
   let result: SendResult;
   try {
-    result = await keepLease(ctx.db, email, ctx.policy.leaseSeconds, () => ctx.transport.send(toOutgoing(email)));
+    result = await keepLease(ctx.db, email, ctx.policy, () => ctx.transport.send(toOutgoing(email)));
   } catch (error) {
     const smtpMs = performance.now() - started;
     return recordFailure(ctx, email, error, smtpMs);

@@ -1,6 +1,8 @@
 export interface DeliveryPolicy {
   /** How long a claim lives unless renewed; a worker that stopped renewing it that long is presumed dead. */
   leaseSeconds: number;
+  /** How long a send may keep renewing its lease; one running longer is presumed hung. */
+  maxSendSeconds: number;
   /** Attempts in all (the first send included) before a transient failure becomes permanent. */
   maxAttempts: number;
   retryBaseSeconds: number;

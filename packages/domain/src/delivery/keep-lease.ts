@@ -1,4 +1,5 @@
 import type { Db } from '@postdate/db';
+import type { DeliveryPolicy } from './delivery-policy';
 
 export interface HeldClaim {
   emailId: bigint;
@@ -9,15 +10,24 @@ export interface HeldClaim {
  * Runs `send` while pushing the claim's lease forward every third of its length, so a send slower than
  * the lease (a slow relay, a pool queue) is never mistaken for a dead worker, taken back by the sweeper
  * and sent a second time. The lease now only has to outlast a worker's death, not its slowest send.
- * Sends that finish within a third of the lease (nearly all) cost one timer and no statement.
+ * Renewal stops after `maxSendSeconds`: a send that long is presumed hung, and the sweeper takes the
+ * email back when the lease runs out. Sends that finish within a third of the lease (nearly all) cost
+ * one timer and no statement.
  */
-export async function keepLease<T>(db: Db, claim: HeldClaim, leaseSeconds: number, send: () => Promise<T>): Promise<T> {
-  const everyMs = (leaseSeconds * 1000) / 3;
+export async function keepLease<T>(
+  db: Db,
+  claim: HeldClaim,
+  policy: Pick<DeliveryPolicy, 'leaseSeconds' | 'maxSendSeconds'>,
+  send: () => Promise<T>,
+): Promise<T> {
+  const everyMs = (policy.leaseSeconds * 1000) / 3;
+  const renewUntil = Date.now() + policy.maxSendSeconds * 1000;
   let timer: NodeJS.Timeout | undefined;
   let held = true;
   const renewLater = () => {
+    if (Date.now() + everyMs > renewUntil) return;
     timer = setTimeout(() => {
-      renewLease(db, claim, leaseSeconds).then(
+      renewLease(db, claim, policy.leaseSeconds).then(
         (stillMine) => {
           held &&= stillMine;
         },

@@ -91,17 +91,21 @@ test('a live worker whose send outlasts its lease keeps renewing it: the email i
   }
 });
 
-test('a send that never ends stops renewing after MAX_SEND_SECONDS: the lease runs out and the email is sent again, same Message-ID', async () => {
+test('a send that never ends renews its lease only for MAX_SEND_SECONDS: then the lease runs out and the email is sent again, same Message-ID', async () => {
   sink.received.length = 0;
   sink.accepted.length = 0;
   const holdEveryMessage = sink.behaviour.data;
   let releaseHung: () => void = () => undefined;
   // The first DATA is never answered (a relay that hangs); later ones are accepted.
   sink.behaviour.data = () => (sink.received.length === 1 ? new Promise<undefined>((resolve) => (releaseHung = () => resolve(undefined))) : undefined);
-  const worker = await stack.startWorker(sink.url, { LEASE_SECONDS: '2', MAX_SEND_SECONDS: '2', SMTP_TIMEOUT_MS: '60000' });
+  const worker = await stack.startWorker(sink.url, { LEASE_SECONDS: '2', MAX_SEND_SECONDS: '4', SMTP_TIMEOUT_MS: '60000' });
   try {
     const client = await stack.tenant();
     const created = await client.request('POST', '/v1/emails', { from: 'a@acme.test', to: ['hung@example.com'], text: 'x' });
+    const leaseUntil = async () => (await stack.db.scheduledEmail.findUniqueOrThrow({ where: { id: BigInt(created.body.id) } })).leaseUntil;
+    await waitFor('the send to hang', () => sink.received.length === 1);
+    const claimed = (await leaseUntil())!;
+    await waitFor('the hung send to renew its lease', async () => ((await leaseUntil())?.getTime() ?? 0) > claimed.getTime(), 5_000);
     const email = await waitFor('the email to be sent by a second attempt', async () => {
       const got = await client.request('GET', `/v1/emails/${created.body.id}`);
       return got.body.status === 'sent' ? got.body : null;

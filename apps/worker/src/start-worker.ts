@@ -18,6 +18,7 @@ import {
 } from '@postdate/queue';
 import { createDeliveryProcessor } from './process-delivery';
 import { createSweepProcessor } from './process-sweep';
+import { createLeaseEventReporter } from './report-lease-event';
 import { createWorkerMetrics } from './worker-metrics';
 
 // Per kind (claims, sent-records): leaves most of the pool to the other statements deliveries make.
@@ -64,15 +65,16 @@ export async function startWorker(config: WorkerEnv, log: Logger, transport?: Ma
       onBatch: (statement, size) => metrics.statementBatchSize.observe({ statement }, size),
     },
   );
+  const workerLog = log.child({ workerId });
   const deliveryCtx: DeliveryContext = {
     db, statements, transport: mail, enqueue, policy, mailDomain: config.MAIL_DOMAIN, horizonSeconds: config.ENQUEUE_HORIZON_SECONDS,
+    onLeaseEvent: createLeaseEventReporter(workerLog, metrics),
   };
   const sweepCtx: SweepContext = {
     db, enqueue, reEnqueue: (targets) => reEnqueueDeliveries(deliveryQueue, targets), policy,
     horizonSeconds: config.ENQUEUE_HORIZON_SECONDS, graceMs: config.SWEEP_GRACE_MS, batchSize: config.SWEEP_BATCH_SIZE,
   };
 
-  const workerLog = log.child({ workerId });
   // BullMQ workers block on their own connections; we own them, so we close them.
   const blockingConnections = [createRedisConnection(config.REDIS_URL, 'worker'), createRedisConnection(config.REDIS_URL, 'worker')];
   const deliveries = new Worker(DELIVERY_QUEUE, createDeliveryProcessor(deliveryCtx, workerLog, metrics), {

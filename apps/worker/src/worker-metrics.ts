@@ -24,6 +24,12 @@ export function createWorkerMetrics() {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    leaseRenewals: new Counter({
+      name: 'postdate_lease_renewals_total',
+      help: 'Lease renewals during slow sends by outcome: renewed, failed (retried next tick), lost (taken back), gave_up (send presumed hung)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     sweeps: new Counter({
       name: 'postdate_sweeper_actions_total',
       help: 'Sweeper actions: leases_recovered, leases_failed, promoted, re_enqueued',

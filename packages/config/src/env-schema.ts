@@ -73,7 +73,8 @@ export const workerEnvSchema = sharedEnvSchema.extend({
   METRICS_PORT: port.default(9464),
   /**
    * SMTP connections per worker; defaults to WORKER_CONCURRENCY so a claimed email never queues for a
-   * connection. Lower it for relays that limit connections (a queued send keeps renewing its lease).
+   * connection. Lower it for relays that limit connections (a queued send keeps renewing its lease,
+   * up to MAX_SEND_SECONDS).
    */
   SMTP_POOL_SIZE: positiveInt.optional(),
   SMTP_TIMEOUT_MS: positiveInt.default(30_000),

@@ -114,6 +114,7 @@ describe('loadConfig: defaults and coercion', () => {
       METRICS_PORT: 9464,
       SMTP_TIMEOUT_MS: 30_000,
       LEASE_SECONDS: 120,
+      MAX_SEND_SECONDS: 600,
       MAX_ATTEMPTS: 8,
       RETRY_BASE_SECONDS: 30,
       RETRY_MAX_SECONDS: 3600,

@@ -28,6 +28,8 @@ export { findOverdueEmails } from './delivery/find-overdue-emails';
 export { promoteToHorizon } from './delivery/promote-to-horizon';
 export { deliverEmail } from './delivery/deliver-email';
 export type { DeliveryJob, DeliveryContext, DeliveryOutcome } from './delivery/deliver-email';
+export { keepLease } from './delivery/keep-lease';
+export type { LeaseEvent } from './delivery/keep-lease';
 
 export { createTenant } from './tenants/create-tenant';
 export { issueApiKey } from './tenants/issue-api-key';

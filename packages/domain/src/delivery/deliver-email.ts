@@ -2,13 +2,14 @@ import { inTransaction, type DatabaseClient, type Db } from '@postdate/db';
 import { MailSendError, messageIdFor, type MailTransport, type SendResult } from '@postdate/mail';
 import { addressKey } from '../emails/parse-address';
 import type { ClaimedEmail } from './claim-for-delivery';
-import { keepLease } from './keep-lease';
 import { retryDelaySeconds, type DeliveryPolicy } from './delivery-policy';
-import type { EnqueueDeliveries } from './delivery-target';
-import { markFailed, type FailureReason } from './mark-failed';
 import type { DeliveryStatements } from './delivery-statements';
+import type { EnqueueDeliveries } from './delivery-target';
+import { keepLease, type LeaseEvent } from './keep-lease';
+import { markFailed, type FailureReason } from './mark-failed';
 import type { RecipientResult } from './record-recipient-results';
 import { recordWithRetry } from './record-with-retry';
+import { renewLease } from './renew-lease';
 import { scheduleRetry } from './schedule-retry';
 
 export interface DeliveryJob {
@@ -26,6 +27,8 @@ export interface DeliveryContext {
   policy: DeliveryPolicy;
   mailDomain: string;
   horizonSeconds: number;
+  /** Told what each lease renewal during a slow send came to (for metrics and logs). */
+  onLeaseEvent?: (email: { emailId: bigint; attempt: number }, event: LeaseEvent) => void;
 }
 
 export type DeliveryOutcome =
@@ -63,7 +66,12 @@ export async function deliverEmail(ctx: DeliveryContext, job: DeliveryJob): Prom
   const started = performance.now();
   let result: SendResult;
   try {
-    result = await keepLease(ctx.db, email, ctx.policy, () => ctx.transport.send(toOutgoing(email)));
+    result = await keepLease(
+      () => renewLease(ctx.db, email, ctx.policy.leaseSeconds),
+      ctx.policy,
+      () => ctx.transport.send(toOutgoing(email)),
+      (event) => ctx.onLeaseEvent?.(email, event),
+    );
   } catch (error) {
     const smtpMs = performance.now() - started;
     return recordFailure(ctx, email, error, smtpMs);

@@ -1,0 +1,19 @@
+import type { Db } from '@postdate/db';
+
+export interface HeldClaim {
+  emailId: bigint;
+  attempt: number;
+}
+
+/**
+ * Pushes a claim's lease forward; false once the claim is gone (the sweeper took the email back, so the
+ * row is no longer `sending` at this attempt). A lease that lapsed but was not yet taken back is simply
+ * extended: its worker is evidently alive.
+ */
+export async function renewLease(db: Db, claim: HeldClaim, leaseSeconds: number): Promise<boolean> {
+  // Fenced on status and attempt like every write of this send: it can only extend this attempt's own claim.
+  const renewed = await db.$executeRaw`
+    UPDATE scheduled_email SET lease_until = now() + make_interval(secs => ${leaseSeconds})
+    WHERE id = ${claim.emailId} AND status = 'sending' AND attempts = ${claim.attempt}`;
+  return renewed === 1;
+}

@@ -9,7 +9,8 @@ export function createSweepProcessor(ctx: SweepContext, log: Logger, metrics: Wo
     metrics.sweeps.inc({ action: 'leases_failed' }, report.leasesFailed);
     metrics.sweeps.inc({ action: 'promoted' }, report.promoted);
     metrics.sweeps.inc({ action: 're_enqueued' }, report.reEnqueued);
-    if (report.leasesRecovered + report.leasesFailed + report.promoted + report.reEnqueued > 0) {
+    metrics.sweeps.inc({ action: 'delayed_run_now' }, report.delayedRunNow);
+    if (Object.values(report).some((count) => count > 0)) {
       log.info(report, 'sweep pass');
     }
     return report;

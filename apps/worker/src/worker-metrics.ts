@@ -32,7 +32,7 @@ export function createWorkerMetrics() {
     }),
     sweeps: new Counter({
       name: 'postdate_sweeper_actions_total',
-      help: 'Sweeper actions: leases_recovered, leases_failed, promoted, re_enqueued',
+      help: 'Sweeper actions: leases_recovered, leases_failed, promoted, re_enqueued, delayed_run_now',
       labelNames: ['action'] as const,
       registers: [registry],
     }),

@@ -117,12 +117,16 @@ test('the same inside a transaction: it fails within the bound, and the next sta
 test('a connection reset in the middle of a statement is "database unavailable", and the next statement gets a live connection', async () => {
   const db = client({ url: await throughProxy() });
   await expect(db.$queryRaw`SELECT 1 AS one`).resolves.toEqual([{ one: 1 }]);
-  const { error } = await failure(async () => {
-    const running = db.$queryRaw`SELECT pg_sleep(5)`;
-    await sleep(200);
-    proxy!.resetOpenConnections();
-    return running;
+  // Prisma's promises are lazy: `.then` sends the statement now, and the reset waits until it is running.
+  const running = db.$queryRaw`SELECT pg_sleep(5)`.then(() => null, (e: unknown) => e);
+  await waitFor('the statement to run', async () => {
+    const rows = await t.db.$queryRaw<{ count: bigint }[]>`
+      SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(5)%' AND pid <> pg_backend_pid()`;
+    return rows[0]?.count === 1n;
   });
+  proxy!.resetOpenConnections();
+  const error = await running;
+  expect(error).not.toBeNull();
   expect(isDatabaseUnavailable(error)).toBe(true);
   await expect(db.$queryRaw`SELECT 3 AS three`).resolves.toEqual([{ three: 3 }]);
 });

@@ -1,7 +1,7 @@
 import { inTransaction } from '@postdate/db';
 import {
-  createEmailInputSchema, createEmails, createTenant, findOverdueEmails, promoteToHorizon, updateEmail, updateEmailInputSchema,
-  type DeliveryTarget,
+  claimForDelivery, createEmailInputSchema, createEmails, createTenant, findOverdueEmails, promoteToHorizon, recoverExpiredLeases,
+  scheduleRetry, updateEmail, updateEmailInputSchema, type DeliveryPolicy, type DeliveryTarget,
 } from '@postdate/domain';
 import { deliveryJobId } from '@postdate/queue';
 import { useTestDatabase } from '@postdate/test-support';
@@ -25,7 +25,7 @@ async function create(sendAt: Date): Promise<{ id: bigint; createdAt: Date; targ
   return { id: row.id, createdAt: row.createdAt, target: result.toEnqueue[0] ?? null };
 }
 
-test('the API, the sweeper and an edit name the same email with the same creation time, to the millisecond', async () => {
+test('the API, the sweeper\'s scans and an edit name the same email with the same creation time, to the millisecond', async () => {
   const samples = await Promise.all(Array.from({ length: 20 }, () => create(new Date())));
   for (const { target, createdAt } of samples) expect(target!.createdAt.getTime()).toBe(createdAt.getTime());
 
@@ -42,4 +42,22 @@ test('the API, the sweeper and an edit name the same email with the same creatio
     updateEmail(tx, { tenantId, id: later.id, patch: updateEmailInputSchema().parse({ subject: 'edited' }), now: new Date(), enqueueHorizonSeconds: 3 * 3600 }),
   );
   expect(deliveryJobId(edited!)).toBe(deliveryJobId({ ...promoted[0]!, version: 2 }));
+});
+
+test('so do a retry and a lease taken back from a dead worker', async () => {
+  const [retried, abandoned] = [await create(new Date()), await create(new Date())];
+  const claims = await claimForDelivery(t.db, { workerId: 'job-ids', leaseSeconds: 60 }, [retried, abandoned].map((e) => ({
+    emailId: e.id, tenantId, version: 1, messageId: `<${e.id}@job-ids.test>`,
+  })));
+  expect(claims.map((c) => c.kind)).toEqual(['claimed', 'claimed']);
+
+  const retry = await inTransaction(t.db, (tx) =>
+    scheduleRetry(tx, { emailId: retried.id, attempt: 1, delaySeconds: 1, error: '451 try later', horizonSeconds: 3600 }),
+  );
+  expect(retry.fenced && retry.enqueue?.createdAt.getTime()).toBe(retried.createdAt.getTime());
+
+  await t.db.$executeRaw`UPDATE scheduled_email SET lease_until = now() - interval '1 second' WHERE id = ${abandoned.id}`;
+  const policy: DeliveryPolicy = { leaseSeconds: 60, maxSendSeconds: 600, maxAttempts: 8, retryBaseSeconds: 1, retryMaxSeconds: 2, leaseRecovery: 'at-least-once' };
+  const recovered = await inTransaction(t.db, (tx) => recoverExpiredLeases(tx, policy, 100));
+  expect(recovered.rescheduled.map((r) => r.createdAt.getTime())).toEqual([abandoned.createdAt.getTime()]);
 });

@@ -46,31 +46,36 @@ export async function enqueueDeliveries(queue: DeliveryQueue, targets: DeliveryT
  * finished under the same id (failed after its infrastructure retries, say) would block the re-add, so it
  * is removed first. A job still delayed is promoted: the row is due, so whatever timer holds the job
  * (an infrastructure retry's backoff, or a stale one from any cause) is not worth waiting for. Waiting
- * and active jobs are kept. Returns how many emails had no runnable job.
+ * and active jobs are kept. Says how many jobs were added and how many delayed ones were run now.
  */
-export async function reEnqueueDeliveries(queue: DeliveryQueue, targets: DeliveryTargetLike[]): Promise<number> {
+export async function reEnqueueDeliveries(
+  queue: DeliveryQueue,
+  targets: DeliveryTargetLike[],
+): Promise<{ reEnqueued: number; delayedRunNow: number }> {
   const missing: DeliveryTargetLike[] = [];
-  let promoted = 0;
+  let delayedRunNow = 0;
   await Promise.all(
     targets.map(async (target) => {
       const jobId = deliveryJobId(target);
       const state = await queue.getJobState(jobId);
-      if (state === 'delayed' && (await promoteDelayed(queue, jobId))) promoted++;
+      if (state === 'delayed' && (await promoteDelayed(queue, jobId))) delayedRunNow++;
       if (state === 'completed' || state === 'failed') await queue.remove(jobId);
       if (state === 'unknown' || state === 'completed' || state === 'failed') missing.push(target);
     }),
   );
   await enqueueDeliveries(queue, missing);
-  return missing.length + promoted;
+  return { reEnqueued: missing.length, delayedRunNow };
 }
 
-/** False when the job left the delayed set meanwhile (it ran, or BullMQ promoted it itself). */
+/** False when the job left the delayed set meanwhile (its timer fired, or it was removed). */
 async function promoteDelayed(queue: DeliveryQueue, jobId: string): Promise<boolean> {
   const job = await queue.getJob(jobId);
+  if (!job) return false;
   try {
-    await job?.promote();
-    return job !== undefined;
-  } catch {
-    return false;
+    await job.promote();
+    return true;
+  } catch (error) {
+    if ((await queue.getJobState(jobId)) !== 'delayed') return false;
+    throw error;
   }
 }

@@ -8,8 +8,8 @@ import { recoverExpiredLeases } from './recover-expired-leases';
 export interface SweepContext {
   db: DatabaseClient & Parameters<typeof findOverdueEmails>[0];
   enqueue: EnqueueDeliveries;
-  /** Re-adds jobs that may be missing; returns how many really were. */
-  reEnqueue: (targets: DeliveryTarget[]) => Promise<number>;
+  /** Gives overdue emails a job that runs now: re-adds missing ones, runs delayed ones; says how many of each. */
+  reEnqueue: (targets: DeliveryTarget[]) => Promise<{ reEnqueued: number; delayedRunNow: number }>;
   policy: DeliveryPolicy;
   horizonSeconds: number;
   graceMs: number;
@@ -21,6 +21,7 @@ export interface SweepReport {
   leasesFailed: number;
   promoted: number;
   reEnqueued: number;
+  delayedRunNow: number;
 }
 
 /**
@@ -35,12 +36,13 @@ export async function sweepDueEmails(ctx: SweepContext): Promise<SweepReport> {
   await ctx.enqueue(promoted);
 
   const overdue = await findOverdueEmails(ctx.db, ctx.graceMs, ctx.batchSize);
-  const reEnqueued = overdue.length > 0 ? await ctx.reEnqueue(overdue) : 0;
+  const { reEnqueued, delayedRunNow } = overdue.length > 0 ? await ctx.reEnqueue(overdue) : { reEnqueued: 0, delayedRunNow: 0 };
 
   return {
     leasesRecovered: recovery.rescheduled.length,
     leasesFailed: recovery.failed.length,
     promoted: promoted.length,
     reEnqueued,
+    delayedRunNow,
   };
 }

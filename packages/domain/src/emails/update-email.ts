@@ -73,5 +73,12 @@ export async function updateEmail(tx: Db, command: UpdateEmailCommand): Promise<
     select: { version: true, attempts: true, dueAt: true, createdAt: true },
   });
   if (!queued) return null;
-  return { emailId: id.toString(), tenantId: tenantId.toString(), ...updated };
+  return {
+    emailId: id.toString(),
+    createdAt: updated.createdAt,
+    tenantId: tenantId.toString(),
+    version: updated.version,
+    attempts: updated.attempts,
+    dueAt: updated.dueAt,
+  };
 }

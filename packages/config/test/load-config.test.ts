@@ -1,4 +1,6 @@
-import { apiEnvSchema, ConfigError, loadConfig, sharedEnvSchema, variableNames, workerEnvSchema } from '../src/index';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apiEnvSchema, ConfigError, loadConfig, migrateEnvSchema, sharedEnvSchema, variableNames, workerEnvSchema } from '../src/index';
 
 const shared = { DATABASE_URL: 'postgresql://postdate@db:5432/postdate', REDIS_URL: 'redis://redis:6379' };
 const worker = { ...shared, SMTP_URL: 'smtp://mailpit:1025', MAIL_DOMAIN: 'mail.example.com' };
@@ -180,5 +182,17 @@ describe('loadConfig: defaults and coercion', () => {
     ]);
     expect(variableNames(workerEnvSchema)).toContain('SMTP_URL');
     expect(variableNames(apiEnvSchema)).toContain('MAX_RECIPIENTS');
+  });
+
+  test('the README\'s configuration table documents every variable any process reads, and no other', () => {
+    const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Configuration\n'), readme.indexOf('\n## ', readme.indexOf('\n## Configuration\n') + 1));
+    // The first cell of each row names one or more variables, each in backticks.
+    const documented = section
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...line.split('|')[1]!.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!));
+    const read = new Set([apiEnvSchema, workerEnvSchema, migrateEnvSchema].flatMap((schema) => variableNames(schema)));
+    expect([...new Set(documented)].sort()).toEqual([...read].sort());
   });
 });

@@ -121,7 +121,8 @@ test('a connection reset in the middle of a statement is "database unavailable",
   const running = db.$queryRaw`SELECT pg_sleep(5)`.then(() => null, (e: unknown) => e);
   await waitFor('the statement to run', async () => {
     const rows = await t.db.$queryRaw<{ count: bigint }[]>`
-      SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(5)%' AND pid <> pg_backend_pid()`;
+      SELECT count(*) FROM pg_stat_activity
+      WHERE datname = current_database() AND state = 'active' AND query LIKE '%pg_sleep(5)%' AND pid <> pg_backend_pid()`;
     return rows[0]?.count === 1n;
   });
   proxy!.resetOpenConnections();

@@ -6,7 +6,11 @@ import { keepLease, type LeaseEvent } from '@postdate/domain';
 const policy = { leaseSeconds: 30, maxSendSeconds: 100 }; // a tick every 10 s
 
 beforeEach(() => jest.useFakeTimers());
-afterEach(() => jest.useRealTimers());
+afterEach(() => {
+  // Whatever happened, keepLease left no timer behind.
+  expect(jest.getTimerCount()).toBe(0);
+  jest.useRealTimers();
+});
 
 /** A send that ends when told to, plus everything keepLease reported meanwhile. */
 function slowSend(renew: () => Promise<boolean>) {
@@ -66,4 +70,38 @@ test('after maxSendSeconds the send is presumed hung: renewal stops, the send it
   expect(send.events).toEqual([...Array(9).fill('renewed'), 'gave_up']);
   send.finish();
   await expect(send.done).resolves.toBe('accepted');
+});
+
+test('a renewal still out when the send ends reports nothing, whatever it comes back with', async () => {
+  let answer: (stillMine: boolean) => void = () => undefined;
+  const send = slowSend(() => new Promise<boolean>((resolve) => (answer = resolve)));
+  await jest.advanceTimersByTimeAsync(10_000);
+  send.finish();
+  await send.done;
+  answer(false); // the row is `sent` by now, so the fence says "not mine"
+  await jest.advanceTimersByTimeAsync(0);
+  expect(send.events).toEqual([]);
+});
+
+test('a send that fails stops renewal and its error comes out as it was', async () => {
+  const renew = jest.fn(async () => true);
+  const refused = new Error('451 try later');
+  const done = keepLease(renew, policy, () => new Promise((_, reject) => setTimeout(() => reject(refused), 15_000)));
+  const settled = done.catch((error: unknown) => error);
+  await jest.advanceTimersByTimeAsync(15_000);
+  expect(await settled).toBe(refused);
+  await jest.advanceTimersByTimeAsync(60_000);
+  expect(renew).toHaveBeenCalledTimes(1);
+});
+
+test('a maxSendSeconds below a third of the lease renews nothing: the claim\'s own lease is the bound', async () => {
+  const renew = jest.fn(async () => true);
+  const events: string[] = [];
+  const done = keepLease(renew, { leaseSeconds: 30, maxSendSeconds: 5 }, () => new Promise((resolve) => setTimeout(resolve, 40_000)), (e) =>
+    events.push(e.outcome),
+  );
+  await jest.advanceTimersByTimeAsync(40_000);
+  await done;
+  expect(renew).not.toHaveBeenCalled();
+  expect(events).toEqual(['gave_up']);
 });

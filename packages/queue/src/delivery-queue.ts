@@ -54,7 +54,7 @@ export async function reEnqueueDeliveries(
 ): Promise<{ reEnqueued: number; delayedRunNow: number }> {
   const missing: DeliveryTargetLike[] = [];
   let delayedRunNow = 0;
-  await Promise.all(
+  const checked = await Promise.allSettled(
     targets.map(async (target) => {
       const jobId = deliveryJobId(target);
       const state = await queue.getJobState(jobId);
@@ -63,7 +63,10 @@ export async function reEnqueueDeliveries(
       if (state === 'unknown' || state === 'completed' || state === 'failed') missing.push(target);
     }),
   );
+  // One email's trouble does not keep the others' jobs from being added; it is reported after them.
   await enqueueDeliveries(queue, missing);
+  const failure = checked.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
   return { reEnqueued: missing.length, delayedRunNow };
 }
 

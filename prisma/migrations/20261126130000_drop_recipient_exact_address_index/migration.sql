@@ -6,8 +6,9 @@
 -- so the drop is refused unless that index is there and valid: one email's recipients must stay unique.
 DO $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-                 WHERE c.relname = 'recipient_email_id_lower_address_key' AND i.indisvalid AND i.indisunique) THEN
+  IF NOT EXISTS (SELECT 1 FROM pg_index i
+                 WHERE i.indexrelid = to_regclass('recipient_email_id_lower_address_key')
+                   AND i.indrelid = 'recipient'::regclass AND i.indisvalid AND i.indisunique) THEN
     RAISE EXCEPTION 'recipient_email_id_lower_address_key is missing or invalid: apply 20261126120000 (or rebuild it) first';
   END IF;
 END $$;

@@ -2,6 +2,7 @@ import { Prisma, type Db, type Recipient } from '@postdate/db';
 import { IdempotencyMismatchError } from '../errors';
 import { quotaAdmitted, quotaCtes, quotaDay, quotaExceededError } from '../quota/consume-quota';
 import type { DeliveryTarget } from '../delivery/delivery-target';
+import { toDeliveryTarget } from '../delivery/target-row';
 import type { CreateEmailInput } from './email-input';
 import type { EmailWithRecipients } from './email-view';
 import { readEmails } from './read-emails';
@@ -237,9 +238,7 @@ export async function writeEmails(db: Db, command: CreateEmailsCommand): Promise
         })
         .sort((a, b) => (a.id < b.id ? -1 : 1));
       const email = asStoredEmail(tenantId, p.item, p.hash, p.sendAt, row, stored);
-      const enqueue = row.queued
-        ? { emailId: email.id.toString(), createdAt: email.createdAt, tenantId: tenantId.toString(), version: email.version, attempts: email.attempts, dueAt: email.dueAt }
-        : null;
+      const enqueue = row.queued ? toDeliveryTarget({ ...row, tenant_id: tenantId }) : null;
       return { email, replayed: false, enqueue };
     }
     const existing = byKey.get(p.item.idempotencyKey!)!;

@@ -1,6 +1,6 @@
 import {
   sleep, startSmtpSink, startTestStack, startWorkerProcess, waitFor, workerVariables,
-  type SmtpReply, type SmtpSink, type TestStack,
+  type ApiClient, type SmtpReply, type SmtpSink, type TestStack,
 } from '@postdate/test-support';
 
 let stack: TestStack;
@@ -21,6 +21,14 @@ afterAll(async () => {
   await sink?.close();
 });
 
+/** The email as the API shows it, once it has reached `status`. */
+function emailOnceIt(status: 'sent' | 'failed', client: ApiClient, id: string, why = '') {
+  return waitFor(`the email to be ${status} ${why}`.trim(), async () => {
+    const got = await client.request('GET', `/v1/emails/${id}`);
+    return got.body.status === status ? got.body : null;
+  }, 30_000);
+}
+
 async function killMidSend(recovery: 'at-least-once' | 'at-most-once') {
   sink.received.length = 0;
   sink.accepted.length = 0;
@@ -40,10 +48,7 @@ async function killMidSend(recovery: 'at-least-once' | 'at-most-once') {
 
 test('at-least-once: a worker killed mid-send loses its lease; the email is re-sent once, with the same Message-ID', async () => {
   const { client, id, survivor } = await killMidSend('at-least-once');
-  const email = await waitFor('the email to be sent by the survivor', async () => {
-    const got = await client.request('GET', `/v1/emails/${id}`);
-    return got.body.status === 'sent' ? got.body : null;
-  }, 30_000);
+  const email = await emailOnceIt('sent', client, id, 'by the survivor');
   expect(email.attempts).toBe(2);
   expect(sink.received.map((m) => m.messageId)).toEqual([email.messageId, email.messageId]);
   expect(sink.accepted).toHaveLength(1);
@@ -55,10 +60,7 @@ test('at-least-once: a worker killed mid-send loses its lease; the email is re-s
 test('at-most-once: the crashed attempt is failed as outcome unknown and never re-sent', async () => {
   releaseHeld({ code: 451, message: 'next test' });
   const { client, id, survivor } = await killMidSend('at-most-once');
-  const email = await waitFor('the email to be failed', async () => {
-    const got = await client.request('GET', `/v1/emails/${id}`);
-    return got.body.status === 'failed' ? got.body : null;
-  }, 30_000);
+  const email = await emailOnceIt('failed', client, id);
   expect(email).toMatchObject({ failureReason: 'outcome_unknown', attempts: 1 });
   await sleep(1500);
   expect(sink.received).toHaveLength(1);
@@ -76,10 +78,7 @@ test('a live worker whose send outlasts its lease keeps renewing it: the email i
   try {
     const client = await stack.tenant();
     const created = await client.request('POST', '/v1/emails', { from: 'a@acme.test', to: ['slow@example.com'], text: 'x' });
-    const email = await waitFor('the email to be sent', async () => {
-      const got = await client.request('GET', `/v1/emails/${created.body.id}`);
-      return got.body.status === 'sent' ? got.body : null;
-    }, 30_000);
+    const email = await emailOnceIt('sent', client, created.body.id);
     expect(email.attempts).toBe(1);
     await sleep(1_500);
     expect(sink.received.map((m) => m.messageId)).toEqual([email.messageId]);
@@ -106,10 +105,7 @@ test('a send that never ends renews its lease only for MAX_SEND_SECONDS: then th
     await waitFor('the send to hang', () => sink.received.length === 1);
     const claimed = (await leaseUntil())!;
     await waitFor('the hung send to renew its lease', async () => ((await leaseUntil())?.getTime() ?? 0) > claimed.getTime(), 5_000);
-    const email = await waitFor('the email to be sent by a second attempt', async () => {
-      const got = await client.request('GET', `/v1/emails/${created.body.id}`);
-      return got.body.status === 'sent' ? got.body : null;
-    }, 30_000);
+    const email = await emailOnceIt('sent', client, created.body.id, 'by a second attempt');
     expect(email.attempts).toBe(2);
     expect(sink.received.map((m) => m.messageId)).toEqual([email.messageId, email.messageId]);
     const attempts = await stack.db.deliveryAttempt.findMany({ where: { emailId: BigInt(created.body.id) }, orderBy: { attempt: 'asc' } });

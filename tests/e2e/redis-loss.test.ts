@@ -71,7 +71,7 @@ test('an overdue email whose job Redis holds delayed to a later time is run by t
     await queue.add('deliver', { emailId: id, tenantId: client.tenantId.toString(), version: 1 }, { jobId, delay: 3_600_000 });
     await stack.db.$executeRaw`UPDATE scheduled_email SET send_at = now(), due_at = now() WHERE id = ${BigInt(id)}`;
 
-    await waitFor('the restored email at the sink', () => sink.accepted.length >= 1, 20_000);
+    await waitFor('the email at the sink', () => sink.accepted.length >= 1, 20_000);
     expect(sink.accepted.map((m) => m.messageId)).toEqual([`<postdate.${id}@postdate.test>`]);
   } finally {
     await queue.close();

@@ -80,9 +80,9 @@ export const workerEnvSchema = sharedEnvSchema.extend({
   SMTP_TIMEOUT_MS: positiveInt.default(30_000),
   /**
    * How long a claim is valid unless renewed; a running send renews it every third of this, so it bounds
-   * how long a dead worker's email waits for the sweeper, not how long a send may take.
+   * how long a dead worker's email waits for the sweeper, not how long a send may take. At most a day:
+   * renewal runs on a timer of a third of it, and Node's timers stop at ~24.8 days.
    */
-  // At most a day: renewal runs on a timer of a third of it, and Node's timers stop at ~24.8 days.
   LEASE_SECONDS: positiveInt.max(86_400).default(120),
   /**
    * A send still running this long is presumed hung (a relay trickling bytes, a pool connection that

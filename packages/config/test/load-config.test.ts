@@ -186,7 +186,8 @@ describe('loadConfig: defaults and coercion', () => {
 
   test('the README\'s configuration table documents every variable any process reads, and no other', () => {
     const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('\n## Configuration\n'), readme.indexOf('\n## ', readme.indexOf('\n## Configuration\n') + 1));
+    const start = readme.indexOf('\n## Configuration\n');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
     // The first cell of each row names one or more variables, each in backticks.
     const documented = section
       .split('\n')

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
+import { verifyDkim, type DkimVerdict } from './dkim-verifier';
 
 export interface ReceivedMessage {
   messageId: string;
@@ -8,6 +9,8 @@ export interface ReceivedMessage {
   subject: string;
   raw: string;
   receivedAt: Date;
+  /** Each DKIM signature's verdict, checked with mailauth against `dkimResolver`'s DNS; absent without one. */
+  dkim?: DkimVerdict[];
 }
 
 export interface SmtpReply {
@@ -20,6 +23,13 @@ export interface SinkBehaviour {
   rcpt?: (address: string) => SmtpReply | undefined;
   /** Decide the reply to DATA once the whole message is in; may wait (to hold a send in flight). */
   data?: (message: ReceivedMessage) => Promise<SmtpReply | undefined> | SmtpReply | undefined;
+  /** Rewrites a message as it arrives, before anything checks or records it: a relay altering it in transit. */
+  tamper?: (raw: string) => string;
+}
+
+export interface SinkOptions {
+  /** Verify every DKIM signature against this DNS (e.g. startDnsServer's resolver): ReceivedMessage.dkim. */
+  dkimResolver?: { resolve: (name: string, rrtype: string) => Promise<unknown> };
 }
 
 export interface SmtpSink {
@@ -44,13 +54,16 @@ function header(raw: string, name: string): string {
 }
 
 /** A real SMTP server (smtp-server) on a free port that records what reached it. */
-export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<SmtpSink> {
+export async function startSmtpSink(behaviour: SinkBehaviour = {}, options: SinkOptions = {}): Promise<SmtpSink> {
   const accepted: ReceivedMessage[] = [];
   const received: ReceivedMessage[] = [];
   const sink = { behaviour, connectionErrors: [] as string[] } as unknown as SmtpSink;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
+    // No reverse DNS of 127.0.0.1 (nothing here answers it): it held each new connection's greeting back,
+    // so the first messages of a pool arrived late and together, not when they were sent.
+    disableReverseLookup: true,
     logger: false,
     size: 50 * 1024 * 1024,
     onRcptTo(address: SMTPServerAddress, _session, callback) {
@@ -62,8 +75,10 @@ export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<Smtp
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
+      stream.on('end', async () => {
+        const arrived = Buffer.concat(chunks).toString('utf8');
+        const raw = sink.behaviour.tamper ? sink.behaviour.tamper(arrived) : arrived;
+        const dkim = options.dkimResolver ? await verifyDkim(raw, options.dkimResolver) : undefined;
         const message: ReceivedMessage = {
           messageId: header(raw, 'Message-ID'),
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -71,6 +86,7 @@ export async function startSmtpSink(behaviour: SinkBehaviour = {}): Promise<Smtp
           subject: header(raw, 'Subject'),
           raw,
           receivedAt: new Date(),
+          ...(dkim && { dkim }),
         };
         received.push(message);
         Promise.resolve(sink.behaviour.data?.(message)).then(

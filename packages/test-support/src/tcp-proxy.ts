@@ -8,6 +8,11 @@ export interface TcpProxy {
    * Connections opened later are forwarded as usual.
    */
   blackholeOpenConnections(): void;
+  /**
+   * As blackholeOpenConnections, and connections opened later are accepted and silenced too: a peer that
+   * hangs (stopped, or stuck in a long command) still completes TCP handshakes but never answers.
+   */
+  blackholeAllConnections(): void;
   /** Aborts the connections open through the proxy with a TCP reset, as a crashed peer or a firewall does. */
   resetOpenConnections(): void;
   /** Connections currently open through the proxy. */
@@ -18,9 +23,10 @@ export interface TcpProxy {
 /** A TCP forwarder on a free local port to `target`, for tests that break connections on purpose. */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket; silenced: boolean }>();
+  let silenceNew = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
-    const pair = { client, upstream, silenced: false };
+    const pair = { client, upstream, silenced: silenceNew };
     pairs.add(pair);
     client.on('data', (chunk) => {
       if (!pair.silenced) upstream.write(chunk);
@@ -42,6 +48,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   return {
     port: (server.address() as net.AddressInfo).port,
     blackholeOpenConnections() {
+      for (const pair of pairs) pair.silenced = true;
+    },
+    blackholeAllConnections() {
+      silenceNew = true;
       for (const pair of pairs) pair.silenced = true;
     },
     resetOpenConnections() {

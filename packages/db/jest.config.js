@@ -1,0 +1,1 @@
+module.exports = require('../../tooling/jest/jest-config').jestConfig(__dirname, { templateDatabase: true });

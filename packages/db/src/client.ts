@@ -20,6 +20,8 @@ export interface DatabaseOptions {
    * timeout plus 5 s; 0 turns it off.
    */
   answerTimeoutMs?: number;
+  /** Told of errors on pooled connections (terminated backends, resets): for a log line; never fatal. */
+  onConnectionError?: (error: Error) => void;
 }
 
 const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
@@ -31,7 +33,13 @@ export type Database = PrismaClient<'query'>;
 export function connectDatabase(options: DatabaseOptions): Database {
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const answerTimeoutMs = options.answerTimeoutMs ?? (statementTimeoutMs > 0 ? statementTimeoutMs + ANSWER_TIMEOUT_MARGIN_MS : 0);
-  const pool = createPgPool({ url: options.url, poolSize: options.poolSize ?? 10, statementTimeoutMs, answerTimeoutMs });
+  const pool = createPgPool({
+    url: options.url,
+    poolSize: options.poolSize ?? 10,
+    statementTimeoutMs,
+    answerTimeoutMs,
+    ...(options.onConnectionError ? { onConnectionError: options.onConnectionError } : {}),
+  });
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const client = new PrismaClient({ adapter, log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [] });
   if (options.onQuery) {

@@ -1,38 +1,61 @@
+import pg from 'pg';
 import { Prisma } from './generated/prisma/client';
 import { PG_ANSWER_TIMEOUT_MESSAGE } from './pg-pool';
 
 // What kind of failure a database error is, whichever layer raised it: Postgres (a SQLSTATE, wrapped by
-// Prisma's adapter), the adapter (a kind), or node-postgres itself (a plain Error).
+// Prisma's adapter), the adapter (a kind; raw when it fails inside Prisma's transaction machinery, at BEGIN
+// or COMMIT), or node-postgres itself (a plain Error, or its DatabaseError).
 
 interface AdapterCause {
   originalCode?: unknown;
+  code?: unknown;
   kind?: unknown;
 }
 
-function adapterCause(error: unknown): AdapterCause | undefined {
+const isRawAdapterError = (error: unknown): error is Error & { cause: AdapterCause } =>
+  error instanceof Error && error.name === 'DriverAdapterError' && typeof (error as { cause?: unknown }).cause === 'object';
+
+function adapterCause(error: unknown): { originalCode: unknown; kind: unknown } | undefined {
+  if (isRawAdapterError(error)) {
+    // Postgres errors the adapter has no kind for carry their SQLSTATE as `code` under kind 'postgres'.
+    const { cause } = error;
+    return { originalCode: cause.originalCode ?? (cause.kind === 'postgres' ? cause.code : undefined), kind: cause.kind };
+  }
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
   const meta = error.meta as { code?: unknown; driverAdapterError?: { cause?: AdapterCause } } | undefined;
   const cause = meta?.driverAdapterError?.cause;
-  return { originalCode: cause?.originalCode ?? meta?.code, kind: cause?.kind };
+  const postgresCode = cause?.kind === 'postgres' ? cause.code : undefined;
+  return { originalCode: cause?.originalCode ?? postgresCode ?? meta?.code, kind: cause?.kind };
 }
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The SQLSTATE Postgres answered with, if the error came from Postgres. */
+/**
+ * The SQLSTATE Postgres answered with, if the error came from Postgres: wrapped by Prisma's adapter, or as
+ * node-postgres' own DatabaseError (what a connection's FATAL reaches a caller as, when it arrives between
+ * Prisma's statements: 57P01 from a terminated backend, say).
+ */
 export function sqlStateOf(error: unknown): string | undefined {
+  if (error instanceof pg.DatabaseError) return error.code;
   const code = adapterCause(error)?.originalCode;
   return typeof code === 'string' ? code : undefined;
 }
 
 // Serialization failure (40001), deadlock (40P01) and Prisma's wrappers for them (P2034 write conflict,
-// P2028 transaction API error, P2024 pool timeout) are worth retrying: the transaction did nothing.
+// P2024 pool timeout) are worth retrying: the transaction did nothing. P2028 (transaction API error) is
+// retried only when the transaction never started (no connection within maxWait): one that expired ran
+// for its whole timeout already, and running all that work again would only make a busy database busier.
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
-const RETRYABLE_PRISMA_CODES = new Set(['P2034', 'P2028', 'P2024']);
+const RETRYABLE_PRISMA_CODES = new Set(['P2034', 'P2024']);
+const TRANSACTION_NEVER_STARTED = /unable to start a transaction/i;
 
 export function isRetryableTransactionError(error: unknown): boolean {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && RETRYABLE_PRISMA_CODES.has(error.code)) return true;
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    if (RETRYABLE_PRISMA_CODES.has(error.code)) return true;
+    if (error.code === 'P2028') return TRANSACTION_NEVER_STARTED.test(error.message);
+  }
   const sqlState = sqlStateOf(error);
   if (sqlState !== undefined && RETRYABLE_SQLSTATES.has(sqlState)) return true;
   return /\b(40001|40P01)\b|deadlock detected|could not serialize access/i.test(messageOf(error));
@@ -62,12 +85,11 @@ const NETWORK_FAILURE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof Prisma.PrismaClientInitializationError) return true;
-  if (error instanceof Prisma.PrismaClientKnownRequestError) {
-    const cause = adapterCause(error)!;
-    if (typeof cause.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(cause.kind)) return true;
-    if (typeof cause.originalCode === 'string' && UNAVAILABLE_SQLSTATE.test(cause.originalCode)) return true;
-    if (UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
-  }
+  const cause = adapterCause(error);
+  if (typeof cause?.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(cause.kind)) return true;
+  const sqlState = sqlStateOf(error);
+  if (sqlState !== undefined && UNAVAILABLE_SQLSTATE.test(sqlState)) return true;
+  if (error instanceof Prisma.PrismaClientKnownRequestError && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
   const fromPrisma = error instanceof Prisma.PrismaClientKnownRequestError || error instanceof Prisma.PrismaClientUnknownRequestError;
   if (fromPrisma && NETWORK_FAILURE.test(messageOf(error))) return true;
   return error instanceof Error && PG_UNAVAILABLE_MESSAGES.some((start) => error.message.startsWith(start));

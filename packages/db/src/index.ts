@@ -10,7 +10,15 @@ export type {
   EmailStatus,
   RecipientKind,
   RecipientStatus,
+  Suppression,
+  SuppressionReason,
+  Event,
+  WebhookEndpoint,
+  WebhookDelivery,
+  WebhookAttempt,
+  SenderDomain,
+  SenderDomainStatus,
 } from './generated/prisma/client';
-export { inTransaction } from './transaction';
+export { inTransaction, isInTransaction } from './transaction';
 export { isDatabaseUnavailable, isRetryableTransactionError, sqlStateOf } from './database-errors';
 export type { Db, DatabaseClient, TransactionOptions } from './transaction';

@@ -123,5 +123,9 @@ export async function applyMigrations(databaseUrl: string, migrationsDir: string
   }
 }
 
-/** The repository's migrations folder, whichever app or test asks. */
-export const defaultMigrationsDir = path.resolve(__dirname, '../../../prisma/migrations');
+/**
+ * prisma/migrations, beside schema.prisma, two folders above this package. Found from the package's own
+ * root (its package.json) rather than by counting folders up from this file, so the source, an app bundled
+ * under dist/ and the production image (which keeps the same layout) all agree.
+ */
+export const defaultMigrationsDir = path.resolve(path.dirname(require.resolve('@postdate/db/package.json')), '../../prisma/migrations');

@@ -1,6 +1,7 @@
 import { inTransaction, isDatabaseUnavailable } from '@postdate/db';
 import { connectDatabase, type Database } from '@postdate/db/client';
-import { sleep, startTcpProxy, useTestDatabase, waitFor, type TcpProxy } from '@postdate/test-support';
+import { useTestDatabase } from '@postdate/db/testing';
+import { sleep, startTcpProxy, waitFor, type TcpProxy } from '@postdate/test-support';
 
 // A statement never waits forever: Postgres cancels one that runs too long and ends a session left idle
 // inside a transaction (releasing its locks), and the client gives up on a server that stopped answering

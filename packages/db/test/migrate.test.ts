@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { applyMigrations, defaultMigrationsDir, readMigrations } from '@postdate/db/migrate';
-import { adminDatabaseUrl, waitFor } from '@postdate/test-support';
+import { adminDatabaseUrl } from '@postdate/db/testing';
+import { waitFor } from '@postdate/test-support';
 
 const name = `postdate_migrate_${process.pid}`;
 const url = (() => {

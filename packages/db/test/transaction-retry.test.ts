@@ -1,5 +1,5 @@
 import { inTransaction, isRetryableTransactionError } from '@postdate/db';
-import { useTestDatabase } from '@postdate/test-support';
+import { useTestDatabase } from '@postdate/db/testing';
 
 const t = useTestDatabase({ poolSize: 4 });
 
@@ -48,4 +48,21 @@ test('errors that are not deadlocks or serialization failures are not retried', 
     }),
   ).rejects.toThrow();
   expect(calls).toBe(1);
+});
+
+test('a transaction that expired is not retried: it ran for its whole timeout already', async () => {
+  const retries: unknown[] = [];
+  let runs = 0;
+  const expiring = inTransaction(
+    t.db,
+    async (tx) => {
+      runs++;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await tx.$queryRaw`SELECT 1`;
+    },
+    { timeoutMs: 100, onRetry: (error) => retries.push(error) },
+  );
+  await expect(expiring).rejects.toMatchObject({ code: 'P2028' });
+  expect(isRetryableTransactionError(await expiring.catch((error: unknown) => error))).toBe(false);
+  expect({ runs, retries: retries.length }).toEqual({ runs: 1, retries: 0 });
 });

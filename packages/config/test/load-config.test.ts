@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiEnvSchema, ConfigError, loadConfig, migrateEnvSchema, sharedEnvSchema, variableNames, workerEnvSchema } from '../src/index';
 
-const shared = { DATABASE_URL: 'postgresql://postdate@db:5432/postdate', REDIS_URL: 'redis://redis:6379' };
+// With REQUIRE_VERIFIED_DOMAIN on (its default), a DKIM_ENCRYPTION_KEY is required too (sender-domain-env.test.ts).
+const shared = { DATABASE_URL: 'postgresql://postdate@db:5432/postdate', REDIS_URL: 'redis://redis:6379', DKIM_ENCRYPTION_KEY: 'a'.repeat(64) };
 const worker = { ...shared, SMTP_URL: 'smtp://mailpit:1025', MAIL_DOMAIN: 'mail.example.com' };
 
 function problems(schema: Parameters<typeof loadConfig>[0], env: Record<string, string | undefined>): string[] {
@@ -16,10 +17,14 @@ function problems(schema: Parameters<typeof loadConfig>[0], env: Record<string, 
 }
 
 describe('loadConfig: what is wrong is said by name', () => {
-  test.each(['DATABASE_URL', 'REDIS_URL'])('a missing %s is named as required', (name) => {
+  test.each([
+    ['DATABASE_URL', 'DATABASE_URL is required but not set'],
+    // Or REDIS_CLUSTER_NODES (redis-env.test.ts).
+    ['REDIS_URL', 'REDIS_URL: is required but not set (for a Redis Cluster, set REDIS_CLUSTER_NODES instead)'],
+  ])('a missing %s is named as required', (name, expected) => {
     const env: Record<string, string> = { ...shared };
     delete env[name];
-    expect(problems(apiEnvSchema, env)).toEqual([`${name} is required but not set`]);
+    expect(problems(apiEnvSchema, env)).toEqual([expected]);
   });
 
   test('an empty value counts as not set', () => {
@@ -33,9 +38,11 @@ describe('loadConfig: what is wrong is said by name', () => {
     } catch (error) {
       const e = error as ConfigError;
       expect(e.name).toBe('ConfigError');
-      expect([...e.problems].sort()).toEqual(
-        ['DATABASE_URL', 'MAIL_DOMAIN', 'REDIS_URL', 'SMTP_URL'].map((n) => `${n} is required but not set`),
-      );
+      expect([...e.problems].sort()).toEqual([
+        ...['DATABASE_URL', 'MAIL_DOMAIN'].map((n) => `${n} is required but not set`),
+        'REDIS_URL: is required but not set (for a Redis Cluster, set REDIS_CLUSTER_NODES instead)',
+        'SMTP_URL is required but not set',
+      ]);
       for (const name of ['DATABASE_URL', 'MAIL_DOMAIN', 'REDIS_URL', 'SMTP_URL']) expect(e.message).toContain(name);
     }
   });
@@ -76,6 +83,7 @@ describe('loadConfig: what is wrong is said by name', () => {
     ['LOG_LEVEL', 'verbose'],
     ['ADMIN_PASSWORD', 'short'],
     ['PORT', '65536'],
+    ['API_METRICS_PORT', '70000'],
   ])('api: a bad %s (%j) is named', (name, value) => {
     const found = problems(apiEnvSchema, { ...shared, [name]: value });
     expect(found).toHaveLength(1);
@@ -99,11 +107,20 @@ describe('loadConfig: defaults and coercion', () => {
       MAX_RECIPIENTS: 100,
       MAX_SCHEDULE_DAYS: 365,
       MAX_BATCH_SIZE: 1000,
+      MAX_BATCH_RECIPIENTS: 10_000,
       RATE_LIMIT_PER_MINUTE: 600,
+      AUTH_FAILURES_PER_MINUTE: 60,
+      TRUST_PROXY: false,
       ADMIN_READ_ONLY: false,
       SHUTDOWN_GRACE_SECONDS: 10,
+      WEBHOOK_ALLOW_HTTP: false,
+      WEBHOOK_ALLOW_PRIVATE: false,
+      WEBHOOK_SECRET_GRACE_HOURS: 24,
+      REQUIRE_VERIFIED_DOMAIN: true,
+      DKIM_ENCRYPTION_KEY: Buffer.from(shared.DKIM_ENCRYPTION_KEY, 'hex'),
+      DOMAIN_UNVERIFIED_GRACE_HOURS: 72,
     });
-    expect(config.METRICS_PORT).toBeUndefined();
+    expect(config.API_METRICS_PORT).toBeUndefined();
     expect(config.ADMIN_USER).toBeUndefined();
   });
 
@@ -122,9 +139,33 @@ describe('loadConfig: defaults and coercion', () => {
       RETRY_MAX_SECONDS: 3600,
       LEASE_RECOVERY: 'at-least-once',
       SHUTDOWN_GRACE_SECONDS: 30,
+      WEBHOOK_ALLOW_HTTP: false,
+      WEBHOOK_ALLOW_PRIVATE: false,
+      WEBHOOK_TIMEOUT_MS: 10_000,
+      WEBHOOK_RETRY_SCHEDULE: [5, 300, 1800, 7200, 18_000, 36_000, 36_000, 36_000, 36_000, 36_000],
+      WEBHOOK_DISABLE_AFTER_HOURS: 72,
+      WEBHOOK_CONCURRENCY: 50,
+      WEBHOOK_POLL_MS: 200,
     });
     // Unset means "as many as WORKER_CONCURRENCY", decided where the transport is built.
     expect(config.SMTP_POOL_SIZE).toBeUndefined();
+  });
+
+  test("one environment can start both processes: the API never reads the worker's METRICS_PORT", () => {
+    // Both used to read METRICS_PORT (the API's optional /metrics port, the worker's probe port), so a shell
+    // exporting it for one made the other bind the same port: EADDRINUSE.
+    const env = { ...worker, METRICS_PORT: '9464' };
+    expect(loadConfig(apiEnvSchema, env)).not.toHaveProperty('METRICS_PORT');
+    expect(loadConfig(apiEnvSchema, env).API_METRICS_PORT).toBeUndefined();
+    expect(loadConfig(apiEnvSchema, { ...env, API_METRICS_PORT: '9465' }).API_METRICS_PORT).toBe(9465);
+    expect(loadConfig(workerEnvSchema, { ...env, API_METRICS_PORT: '9465' }).METRICS_PORT).toBe(9464);
+  });
+
+  test('WEBHOOK_RETRY_SCHEDULE is whole seconds separated by commas; anything else is named', () => {
+    expect(loadConfig(workerEnvSchema, { ...worker, WEBHOOK_RETRY_SCHEDULE: '1, 2,3' }).WEBHOOK_RETRY_SCHEDULE).toEqual([1, 2, 3]);
+    for (const bad of ['5s,10s', '1,,2', '-1', '0,5', '1.5']) {
+      expect(problems(workerEnvSchema, { ...worker, WEBHOOK_RETRY_SCHEDULE: bad })).toEqual([expect.stringMatching(/^WEBHOOK_RETRY_SCHEDULE: /)]);
+    }
   });
 
   test('numbers are coerced from strings; an empty value takes the default', () => {
@@ -132,6 +173,22 @@ describe('loadConfig: defaults and coercion', () => {
     expect(config.PORT).toBe(8080);
     expect(config.MAX_RECIPIENTS).toBe(5);
     expect(config.BODY_LIMIT_BYTES).toBe(1_048_576);
+  });
+
+  test.each([
+    ['false', false],
+    ['0', 0],
+    ['2', 2],
+    ['10.0.0.0/8', ['10.0.0.0/8']],
+    [' loopback, 192.0.2.7 , fd00::/8 ', ['loopback', '192.0.2.7', 'fd00::/8']],
+  ])('TRUST_PROXY %j → %j, as Express takes it', (value, expected) => {
+    expect(loadConfig(apiEnvSchema, { ...shared, TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
+  });
+
+  test.each(['true', 'yes', 'example.com', '10.0.0.0/33', '1.2.3.4/8/9', '-1', 'loopback,'])('TRUST_PROXY %j is refused, naming it', (value) => {
+    const found = problems(apiEnvSchema, { ...shared, TRUST_PROXY: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^TRUST_PROXY: /);
   });
 
   test('PORT 0 (pick a free port) and RATE_LIMIT_PER_MINUTE 0 are allowed', () => {
@@ -178,6 +235,7 @@ describe('loadConfig: defaults and coercion', () => {
       'ENQUEUE_HORIZON_SECONDS',
       'LOG_LEVEL',
       'QUEUE_PREFIX',
+      'REDIS_CLUSTER_NODES',
       'REDIS_URL',
     ]);
     expect(variableNames(workerEnvSchema)).toContain('SMTP_URL');

@@ -1,5 +1,6 @@
 export { MailSendError } from './mail-transport';
-export type { MailTransport, OutgoingMessage, SendResult, FailureKind } from './mail-transport';
-export { classifySmtpError } from './classify-smtp-error';
+export type { MailTransport, OutgoingMessage, SendResult, FailureKind, RecipientRefusal, DkimSigning } from './mail-transport';
+export { classifySmtpError, isThrottling, refusal } from './classify-smtp-error';
 export { messageIdFor } from './message-id';
 export { toMailOptions } from './mail-options';
+export { DKIM_SIGNED_HEADERS } from './dkim-headers';

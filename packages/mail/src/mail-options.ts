@@ -1,4 +1,5 @@
 import type Mail from 'nodemailer/lib/mailer';
+import { DKIM_SIGNED_HEADERS } from './dkim-headers';
 import type { OutgoingMessage } from './mail-transport';
 
 /**
@@ -17,6 +18,8 @@ export function toMailOptions(message: OutgoingMessage): Mail.Options {
     text: message.text,
     html: message.html,
     headers: message.headers,
+    // relaxed/relaxed and rsa-sha256 are what nodemailer's signer does; the header list is ours.
+    ...(message.dkim && { dkim: { ...message.dkim, headerFieldNames: DKIM_SIGNED_HEADERS } }),
     // Message content never names files or URLs for nodemailer to fetch: no SSRF, no local file reads.
     disableFileAccess: true,
     disableUrlAccess: true,

@@ -1,7 +1,8 @@
 import { createTransport } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import { classifySmtpError } from './classify-smtp-error';
+import { classifySmtpError, refusal } from './classify-smtp-error';
 import { toMailOptions } from './mail-options';
+import { OneChunkMessage } from './one-chunk-message';
 import type { MailTransport, OutgoingMessage, SendResult } from './mail-transport';
 
 export interface SmtpTransportOptions {
@@ -25,18 +26,23 @@ export function createSmtpTransport(options: SmtpTransportOptions): MailTranspor
     disableUrlAccess: true,
   };
   const transporter = createTransport(poolOptions);
+  // Before DKIM signing and the SMTP connection's dot-stuffing: both then handle one chunk, not dozens.
+  transporter.use('stream', (mail, done) => {
+    mail.message.transform(() => new OneChunkMessage());
+    done();
+  });
 
   return {
     async send(message: OutgoingMessage): Promise<SendResult> {
       try {
         const info = await transporter.sendMail(toMailOptions(message));
-        const rejectedErrors = (info as { rejectedErrors?: { recipient?: string; response?: string }[] })
+        const rejectedErrors = (info as { rejectedErrors?: { recipient?: string; response?: string; responseCode?: number }[] })
           .rejectedErrors;
         return {
           accepted: info.accepted.map(String),
           rejected: info.rejected.map((address) => {
             const detail = rejectedErrors?.find((r) => r.recipient === String(address));
-            return { address: String(address), response: detail?.response ?? 'rejected' };
+            return refusal(String(address), detail?.response, detail?.responseCode);
           }),
           response: info.response,
         };

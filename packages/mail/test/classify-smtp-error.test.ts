@@ -45,8 +45,8 @@ describe('classifySmtpError: error shapes', () => {
     expect(error.kind).toBe('permanent');
     expect(error.responseCode).toBe(550);
     expect(error.rejected).toEqual([
-      { address: 'a@x.test', response: '550 no such user' },
-      { address: 'b@x.test', response: '553' },
+      { address: 'a@x.test', response: '550 no such user', permanent: true },
+      { address: 'b@x.test', response: '553', permanent: true },
     ]);
   });
 
@@ -65,8 +65,17 @@ describe('classifySmtpError: error shapes', () => {
     expect(classifySmtpError({ responseCode: 550, rejectedErrors: [{ responseCode: 450 }] }).kind).toBe('transient');
   });
 
+  test.each([
+    [{ recipient: 'a@x.test', responseCode: 452, response: '452 4.2.2 mailbox full' }, false],
+    [{ recipient: 'a@x.test', response: '550 5.1.1 no such user' }, true],
+    [{ recipient: 'a@x.test', response: '451 4.7.1 greylisted' }, false],
+    [{ recipient: 'a@x.test', response: 'refused without a code' }, false],
+  ])('each refusal says whether it is for good: %j → permanent %s', (rejectedError, permanent) => {
+    expect(classifySmtpError({ rejectedErrors: [rejectedError] }).rejected[0]!.permanent).toBe(permanent);
+  });
+
   test('a refusal with no recipient or response still yields an entry', () => {
-    expect(classifySmtpError({ rejectedErrors: [{}] }).rejected).toEqual([{ address: '', response: 'rejected' }]);
+    expect(classifySmtpError({ rejectedErrors: [{}] }).rejected).toEqual([{ address: '', response: 'rejected', permanent: false }]);
   });
 
   test.each([undefined, null, 'boom', 42, {}])(
@@ -161,5 +170,27 @@ describe('classifySmtpError: what nodemailer really throws', () => {
     const error = await sendError(`smtp://127.0.0.1:${port}`, ['bob@x.test'], 300);
     expect(error.kind).toBe('transient');
     expect(error.responseCode).toBeUndefined();
+  });
+});
+
+describe('a relay throttling the sender', () => {
+  test.each([
+    [454, '454 4.7.0 Throttling failure: Maximum sending rate exceeded.'],
+    [421, '421 4.7.28 Our system has detected an unusual rate of unsolicited mail'],
+    [451, '451 4.3.2 Too many concurrent connections from this IP'],
+    [421, '421 4.7.0 Try again later, closing connection (rate limited)'],
+    [454, '454 slow down please'],
+  ])('%i "%s" is throttling: paused for, not held against the email', (responseCode, response) => {
+    expect(classifySmtpError({ responseCode, response }).kind).toBe('throttled');
+  });
+
+  test.each([
+    [450, '450 4.2.0 greylisted, try again later'],
+    [452, '452 4.2.2 mailbox full'],
+    [451, '451 4.3.0 local error in processing'],
+    [421, '421 4.4.2 connection dropped'],
+    [550, '550 5.7.1 rate limit exceeded permanently'],
+  ])('%i "%s" is not throttling', (responseCode, response) => {
+    expect(classifySmtpError({ responseCode, response }).kind).not.toBe('throttled');
   });
 });

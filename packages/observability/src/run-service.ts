@@ -26,6 +26,16 @@ export function runService<S extends z.ZodObject<z.ZodRawShape>>(
     throw error;
   }
   const log = createLogger({ level: (config as { LOG_LEVEL: string }).LOG_LEVEL, service });
+  // A bug that escapes every handler still ends the process (its state is unknown), but says why first,
+  // through the same log as everything else, rather than as a bare stack trace on stderr.
+  process.on('uncaughtException', (error) => {
+    log.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    log.fatal({ err: reason instanceof Error ? reason : new Error(String(reason)) }, 'unhandled promise rejection; exiting');
+    process.exit(1);
+  });
   start(config, log).then(
     (running) => {
       const shutdown = (signal: string) => {

@@ -1,10 +1,14 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { readJobStates } from './commands/read-job-states';
 import { deliveryJobId, type DeliveryJobData } from './delivery-job';
+import { fairPriorities } from './fair-priority';
 import { DELIVERY_QUEUE } from './queue-names';
+import type { RedisConnection } from './redis-connection';
 
 export interface DeliveryTargetLike {
   emailId: string;
+  /** Ahead of every ranked job when due (see fairPriorities). */
+  frontOfLine?: boolean;
   createdAt: Date;
   tenantId: string;
   version: number;
@@ -14,7 +18,7 @@ export interface DeliveryTargetLike {
 
 export type DeliveryQueue = Queue<DeliveryJobData>;
 
-export function createDeliveryQueue(connection: Redis | ConnectionOptions, prefix: string): DeliveryQueue {
+export function createDeliveryQueue(connection: RedisConnection | ConnectionOptions, prefix: string): DeliveryQueue {
   return new Queue<DeliveryJobData>(DELIVERY_QUEUE, {
     connection,
     prefix,
@@ -29,16 +33,23 @@ export function createDeliveryQueue(connection: Redis | ConnectionOptions, prefi
   });
 }
 
-/** Adds one delayed job per target; a job whose id already exists is left as it is (BullMQ dedupes by id). */
+/**
+ * Adds one delayed job per target, with a priority that interleaves tenants (fairPriorities); a job whose
+ * id already exists is left as it is (BullMQ dedupes by id).
+ */
 export async function enqueueDeliveries(queue: DeliveryQueue, targets: DeliveryTargetLike[], now = Date.now()): Promise<void> {
-  const jobs = targets.map((t) => ({
+  if (targets.length === 0) return;
+  // BullMQ's client is a proxy over our ioredis connection (one server's or a cluster's): its pipeline is ioredis'.
+  const redis = (await queue.getBackend().client) as unknown as RedisConnection;
+  const priorities = await fairPriorities(redis, queue.opts.prefix ?? 'bull', targets);
+  const jobs = targets.map((t, i) => ({
     name: 'deliver',
     data: { emailId: t.emailId, tenantId: t.tenantId, version: t.version },
-    opts: { jobId: deliveryJobId(t), delay: Math.max(0, t.dueAt.getTime() - now) },
+    opts: { jobId: deliveryJobId(t), delay: Math.max(0, t.dueAt.getTime() - now), priority: priorities[i]! },
   }));
   // One job (the API's common case) is one script call; addBulk wraps even one job in a MULTI.
   if (jobs.length === 1) await queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
-  else if (jobs.length > 1) await queue.addBulk(jobs);
+  else await queue.addBulk(jobs);
 }
 
 /**
@@ -46,28 +57,26 @@ export async function enqueueDeliveries(queue: DeliveryQueue, targets: DeliveryT
  * finished under the same id (failed after its infrastructure retries, say) would block the re-add, so it
  * is removed first. A job still delayed is promoted: the row is due, so whatever timer holds the job
  * (an infrastructure retry's backoff, or a stale one from any cause) is not worth waiting for. Waiting
- * and active jobs are kept. Says how many jobs were added and how many delayed ones were run now.
+ * and active jobs are kept. The states of all the targets' jobs are read in one script call, and the jobs
+ * to add go in one addBulk. Says how many jobs were added and how many delayed ones were run now.
  */
 export async function reEnqueueDeliveries(
   queue: DeliveryQueue,
   targets: DeliveryTargetLike[],
 ): Promise<{ reEnqueued: number; delayedRunNow: number }> {
-  const missing: DeliveryTargetLike[] = [];
-  let delayedRunNow = 0;
-  const checked = await Promise.allSettled(
-    targets.map(async (target) => {
-      const jobId = deliveryJobId(target);
-      const state = await queue.getJobState(jobId);
-      if (state === 'delayed' && (await promoteDelayed(queue, jobId))) delayedRunNow++;
-      if (state === 'completed' || state === 'failed') await queue.remove(jobId);
-      if (state === 'unknown' || state === 'completed' || state === 'failed') missing.push(target);
-    }),
-  );
+  const jobIds = targets.map(deliveryJobId);
+  const states = await readJobStates(queue, jobIds);
+  const missing = targets.filter((_, i) => states[i] === 'missing');
+  const finished = targets.filter((_, i) => states[i] === 'finished');
+  const delayed = jobIds.filter((_, i) => states[i] === 'delayed');
+  const removed = await Promise.allSettled(finished.map((target) => queue.remove(deliveryJobId(target))));
+  const promoted = await Promise.allSettled(delayed.map((jobId) => promoteDelayed(queue, jobId)));
+  const toAdd = [...missing, ...finished.filter((_, i) => removed[i]!.status === 'fulfilled')];
   // One email's trouble does not keep the others' jobs from being added; it is reported after them.
-  await enqueueDeliveries(queue, missing);
-  const failure = checked.find((result) => result.status === 'rejected');
+  await enqueueDeliveries(queue, toAdd);
+  const failure = [...removed, ...promoted].find((result) => result.status === 'rejected');
   if (failure) throw failure.reason;
-  return { reEnqueued: missing.length, delayedRunNow };
+  return { reEnqueued: toAdd.length, delayedRunNow: promoted.filter((p) => p.status === 'fulfilled' && p.value).length };
 }
 
 /** False when the job left the delayed set meanwhile (its timer fired, or it was removed). */

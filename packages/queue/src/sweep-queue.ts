@@ -1,10 +1,10 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis-connection';
 import { SWEEP_QUEUE, SWEEP_SCHEDULER_ID } from './queue-names';
 
 export type SweepQueue = Queue<Record<string, never>>;
 
-export function createSweepQueue(connection: Redis | ConnectionOptions, prefix: string): SweepQueue {
+export function createSweepQueue(connection: RedisConnection | ConnectionOptions, prefix: string): SweepQueue {
   return new Queue(SWEEP_QUEUE, {
     connection,
     prefix,

@@ -17,7 +17,10 @@ export interface StatementBatcherOptions {
  * a worker's deliveries fall into step and share their statements. The price is at most `maxWaitMs` per
  * request.
  *
- * `run` answers a batch in request order. If it throws, every request of that batch gets the error.
+ * `run` answers a batch in request order. If it throws for a batch of several, each request is run again
+ * on its own, one after another, and settles alone: one request the statement cannot serve (its row breaks
+ * a constraint, say) fails only itself, never the requests that happened to share its statement. `run`
+ * must therefore leave nothing behind when it throws (a transaction that rolls back).
  */
 export function createStatementBatcher<Request, Result>(
   run: (requests: Request[]) => Promise<Result[]>,
@@ -47,13 +50,18 @@ export function createStatementBatcher<Request, Result>(
     }
   };
 
+  const runAndSettle = async (batch: Pending[]) => {
+    const results = await run(batch.map((p) => p.request));
+    if (results.length !== batch.length) throw new Error(`batched statement answered ${results.length} of ${batch.length} requests`);
+    batch.forEach((p, i) => p.resolve(results[i]!));
+  };
+
   const runBatch = async (batch: Pending[]) => {
     try {
-      const results = await run(batch.map((p) => p.request));
-      if (results.length !== batch.length) throw new Error(`batched statement answered ${results.length} of ${batch.length} requests`);
-      batch.forEach((p, i) => p.resolve(results[i]!));
+      await runAndSettle(batch);
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      if (batch.length === 1) return batch[0]!.reject(error);
+      for (const p of batch) await runAndSettle([p]).catch(p.reject);
     }
   };
 

@@ -1,6 +1,5 @@
-import { inTransaction } from '@postdate/db';
 import { createApiKeyAuthenticator, createTenant, revokeApiKey, UnauthorizedError } from '@postdate/domain';
-import { useTestDatabase } from '@postdate/test-support';
+import { useTestDatabase } from '@postdate/db/testing';
 
 // Concurrent requests' keys are looked up together. Each request must still get its own verdict, and a
 // revocation must count for every request that arrives after it.
@@ -10,8 +9,8 @@ const t = useTestDatabase();
 
 test('one lookup answers concurrent requests with valid, forged, malformed and unknown keys, each on its own', async () => {
   const authenticate = createApiKeyAuthenticator(t.db, { maxInFlight: 1 });
-  const a = await inTransaction(t.db, (tx) => createTenant(tx, 'auth-a'));
-  const b = await inTransaction(t.db, (tx) => createTenant(tx, 'auth-b'));
+  const a = await createTenant(t.db, 'auth-a');
+  const b = await createTenant(t.db, 'auth-b');
   const forged = `${a.apiKey.slice(0, -4)}AAAA`; // right prefix, wrong secret
   const unknown = 'pd_zzzzzzzzzzzz_' + 'A'.repeat(32);
   t.issued.length = 0;
@@ -26,7 +25,7 @@ test('one lookup answers concurrent requests with valid, forged, malformed and u
 
 test('a key revoked now is refused to the next request', async () => {
   const authenticate = createApiKeyAuthenticator(t.db, { maxInFlight: 1 });
-  const tenant = await inTransaction(t.db, (tx) => createTenant(tx, 'auth-revoked'));
+  const tenant = await createTenant(t.db, 'auth-revoked');
   await expect(authenticate(tenant.apiKey)).resolves.toMatchObject({ tenantId: tenant.tenantId });
   const prefix = tenant.apiKey.split('_').slice(0, 2).join('_');
   await revokeApiKey(t.db, prefix);

@@ -1,6 +1,5 @@
-import { inTransaction } from '@postdate/db';
 import { createEmailBatcher, createEmailInputSchema, createTenant, IdempotencyMismatchError, QuotaExceededError } from '@postdate/domain';
-import { holdQuotaLock, useTestDatabase } from '@postdate/test-support';
+import { holdQuotaLock, useTestDatabase } from '@postdate/db/testing';
 
 // Single-email creates from concurrent requests share statements. Each request must still get exactly
 // the answer it would have got alone: its email, its replay, or a refusal that concerns it only.
@@ -12,7 +11,7 @@ const schema = createEmailInputSchema();
 const input = (to: string, subject = 'hi') => schema.parse({ from: 'sender@acme.test', to: [to], subject, text: 'x' });
 const batcher = () => createEmailBatcher(t.db, { enqueueHorizonSeconds: 3600, maxBatchSize: 100, maxWaitMs: 0, maxInFlight: 1 });
 const tenant = async (name: string, quota?: number) => {
-  const { tenantId } = await inTransaction(t.db, (tx) => createTenant(tx, name));
+  const { tenantId } = await createTenant(t.db, name);
   if (quota !== undefined) await t.db.tenant.update({ where: { id: tenantId }, data: { dailyRecipientQuota: quota } });
   return tenantId;
 };

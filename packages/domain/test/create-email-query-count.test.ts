@@ -1,6 +1,5 @@
-import { inTransaction } from '@postdate/db';
 import { createEmailInputSchema, createEmails, createTenant } from '@postdate/domain';
-import { useTestDatabase } from '@postdate/test-support';
+import { useTestDatabase } from '@postdate/db/testing';
 
 // Creating an email costs a fixed number of SQL statements however many recipients it has: recipients
 // are written in one multi-row INSERT, never one INSERT each. Counted through Prisma's query events.
@@ -9,7 +8,7 @@ const t = useTestDatabase();
 let tenantId: bigint;
 
 beforeAll(async () => {
-  tenantId = (await inTransaction(t.db, (tx) => createTenant(tx, 'query-count'))).tenantId;
+  tenantId = (await createTenant(t.db, 'query-count')).tenantId;
 });
 
 const schema = createEmailInputSchema();
@@ -41,14 +40,15 @@ function kindOf(sql: string): string {
   return table ? `${verb} ${table}` : verb;
 }
 
-test('creating one email issues exactly one statement: a regression in the write path shows here', async () => {
+test('creating one email issues exactly three statements and a commit: a regression in the write path shows here', async () => {
   const issued = (await statementsToCreate(50, 'count-exact')).map(kindOf);
-  // The email, its 50 recipients and the quota in one statement (CTEs over unnest arrays), no transaction.
-  expect(issued).toEqual(['WITH request']);
+  // In one interactive transaction: the email and its 50 recipients in one statement (CTEs over unnest
+  // arrays), the quota charge for what was written, and its email.scheduled event (the outbox).
+  expect(issued).toEqual(['WITH request', 'WITH quota', 'WITH new_event', 'COMMIT']);
 });
 
-test('a replay reads the stored email back: one statement more, still independent of recipients', async () => {
+test('a replay reads the stored email back instead of charging the quota, still independent of recipients', async () => {
   const issued = (await statementsToCreate(50, 'count-exact')).map(kindOf);
   // The read-back is one SELECT of the email with its recipients aggregated in (its first FROM is theirs).
-  expect(issued).toEqual(['WITH request', 'SELECT recipient']);
+  expect(issued).toEqual(['WITH request', 'SELECT recipient', 'COMMIT']);
 });

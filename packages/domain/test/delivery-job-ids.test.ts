@@ -4,7 +4,7 @@ import {
   scheduleRetry, updateEmail, updateEmailInputSchema, type DeliveryPolicy, type DeliveryTarget,
 } from '@postdate/domain';
 import { deliveryJobId } from '@postdate/queue';
-import { useTestDatabase } from '@postdate/test-support';
+import { useTestDatabase } from '@postdate/db/testing';
 
 // Job ids name the email's creation time, read by each path that hands an email to the queue through a
 // different decoder (a JSON aggregate, node-postgres, Prisma's model). If any disagreed by a millisecond,
@@ -15,7 +15,7 @@ const schema = createEmailInputSchema();
 let tenantId: bigint;
 
 beforeAll(async () => {
-  tenantId = (await inTransaction(t.db, (tx) => createTenant(tx, 'job-ids'))).tenantId;
+  tenantId = (await createTenant(t.db, 'job-ids')).tenantId;
 });
 
 async function create(sendAt: Date): Promise<{ id: bigint; createdAt: Date; target: DeliveryTarget | null }> {
@@ -39,7 +39,7 @@ test('the API, the sweeper\'s scans and an edit name the same email with the sam
   expect(promoted.map((p) => p.createdAt.getTime())).toEqual([later.createdAt.getTime()]);
 
   const edited = await inTransaction(t.db, (tx) =>
-    updateEmail(tx, { tenantId, id: later.id, patch: updateEmailInputSchema().parse({ subject: 'edited' }), now: new Date(), enqueueHorizonSeconds: 3 * 3600 }),
+    updateEmail(tx, { tenantId, id: later.id, patch: updateEmailInputSchema().parse({ subject: 'edited' }), now: new Date(), enqueueHorizonSeconds: 3 * 3600, maxRecipients: 100 }),
   );
   expect(deliveryJobId(edited!)).toBe(deliveryJobId({ ...promoted[0]!, version: 2 }));
 });

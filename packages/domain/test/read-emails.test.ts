@@ -1,6 +1,5 @@
-import { inTransaction } from '@postdate/db';
 import { createEmailInputSchema, createEmails, createTenant, findEmail, listEmails, NotFoundError, toEmailView } from '@postdate/domain';
-import { useTestDatabase } from '@postdate/test-support';
+import { useTestDatabase } from '@postdate/db/testing';
 
 // GET, list and replays read emails with their recipients in one raw statement instead of Prisma's
 // `include`. What they return must be exactly what Prisma's model read returns: every column, in the
@@ -14,7 +13,7 @@ let otherTenantId: bigint;
 const include = { recipients: { orderBy: { id: 'asc' as const } } };
 
 beforeAll(async () => {
-  const tenant = async (name: string) => (await inTransaction(t.db, (tx) => createTenant(tx, name))).tenantId;
+  const tenant = async (name: string) => (await createTenant(t.db, name)).tenantId;
   [tenantId, otherTenantId] = [await tenant('reads'), await tenant('reads-other')];
   const emails = [
     {
@@ -65,10 +64,10 @@ test('another tenant’s email and an unknown id are not found', async () => {
 test('a list page renders the same views as the model read, newest first, filtered and paged', async () => {
   const all = await t.db.scheduledEmail.findMany({ where: { tenantId }, include, orderBy: { id: 'desc' } });
   const first = await listEmails(t.db, tenantId, { limit: 20 });
-  expect(first.data).toStrictEqual(all.slice(0, 20).map(toEmailView));
+  expect(first.data).toStrictEqual(all.slice(0, 20).map((email) => toEmailView(email)));
   expect(first.nextCursor).toBe(all[19]!.id.toString());
   const rest = await listEmails(t.db, tenantId, { limit: 20, cursor: first.nextCursor! });
-  expect(rest).toStrictEqual({ data: all.slice(20).map(toEmailView), nextCursor: null });
+  expect(rest).toStrictEqual({ data: all.slice(20).map((email) => toEmailView(email)), nextCursor: null });
   const sent = await listEmails(t.db, tenantId, { limit: 20, status: 'sent' });
   expect(sent.data.map((e) => e.subject)).toEqual(['minimal']);
 });

@@ -55,24 +55,38 @@ test('requests made in one turn of the event loop share a statement; maxInFlight
   await expect(Promise.all(answers)).resolves.toHaveLength(5);
 });
 
-test('a failed statement fails every request it carried, and the next batch still runs', async () => {
+test('a failed batch is run again request by request: a passing failure costs the batch nothing', async () => {
   let calls = 0;
+  const batches: number[][] = [];
   const submit = createStatementBatcher(
     async (requests: number[]) => {
-      calls++;
-      if (calls === 1) throw new Error('connection lost');
+      batches.push(requests);
+      if (++calls === 1) throw new Error('connection lost');
       return requests.map((r) => r * 10);
     },
     { maxBatchSize: 10, maxInFlight: 1 },
   );
-  const failed = [submit(1), submit(2)];
-  await expect(Promise.all(failed.map((p) => p.catch((e: Error) => e.message)))).resolves.toEqual(['connection lost', 'connection lost']);
+  await expect(Promise.all([submit(1), submit(2)])).resolves.toEqual([10, 20]);
+  expect(batches).toEqual([[1, 2], [1], [2]]);
   await expect(submit(3)).resolves.toBe(30);
 });
 
-test('a statement that answers the wrong number of rows fails its batch instead of misattributing results', async () => {
+test('only the request the statement cannot serve fails; the others of its batch are answered', async () => {
+  const submit = createStatementBatcher(
+    async (requests: number[]) => {
+      if (requests.includes(2)) throw new Error('row 2 breaks a constraint');
+      return requests.map((r) => r * 10);
+    },
+    { maxBatchSize: 10, maxInFlight: 1 },
+  );
+  const answers = await Promise.all([1, 2, 3].map((r) => submit(r).catch((e: Error) => e.message)));
+  expect(answers).toEqual([10, 'row 2 breaks a constraint', 30]);
+});
+
+test('a statement that answers the wrong number of rows fails instead of misattributing results', async () => {
   const submit = createStatementBatcher(async (requests: number[]) => requests.slice(1), { maxBatchSize: 10, maxInFlight: 1 });
-  await expect(Promise.all([submit(1), submit(2)])).rejects.toThrow(/answered 1 of 2/);
+  // The batch of two answered one row; run alone, each answers none: never a result given to the wrong request.
+  await expect(Promise.all([submit(1), submit(2)])).rejects.toThrow(/answered 0 of 1/);
 });
 
 describe('waiting for company (maxWaitMs)', () => {

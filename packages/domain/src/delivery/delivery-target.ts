@@ -7,6 +7,8 @@ export interface DeliveryTarget {
   version: number;
   attempts: number;
   dueAt: Date;
+  /** Ahead of every other job when due (a throttled email going back to the front of the line). */
+  frontOfLine?: boolean;
 }
 
 /** Adds delivery jobs to whatever queue the app runs; the domain never talks to Redis itself. */

@@ -1,4 +1,5 @@
 import type { Db } from '@postdate/db';
+import type { SenderPolicy } from '../domains/usable-domains';
 import { QuotaExceededError } from '../errors';
 import { createStatementBatcher } from '../statement-batcher';
 import { writeEmails, type EmailOutcome, type NewEmail } from './create-emails';
@@ -18,6 +19,8 @@ export interface CreateBatchingOptions {
   maxWaitMs: number;
   /** Statements in flight at once for one tenant (tenants never wait on each other). */
   maxInFlight: number;
+  /** When verified domains are required: a create whose From is on none of the tenant's is refused alone. */
+  senderPolicy?: SenderPolicy;
 }
 
 /**
@@ -29,7 +32,14 @@ export interface CreateBatchingOptions {
  */
 export function createEmailBatcher(db: Db, options: CreateBatchingOptions): (create: SingleCreate) => Promise<SingleCreateOutcome> {
   const writeForTenant = async (tenantId: bigint, emails: NewEmail[]): Promise<SingleCreateOutcome[]> => {
-    const write = (batch: NewEmail[]) => writeEmails(db, { tenantId, emails: batch, now: new Date(), enqueueHorizonSeconds: options.enqueueHorizonSeconds });
+    const write = (batch: NewEmail[]) =>
+      writeEmails(db, {
+        tenantId,
+        emails: batch,
+        now: new Date(),
+        enqueueHorizonSeconds: options.enqueueHorizonSeconds,
+        ...(options.senderPolicy && { senderPolicy: options.senderPolicy }),
+      });
     try {
       return await write(emails);
     } catch (error) {

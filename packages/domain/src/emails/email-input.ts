@@ -23,7 +23,7 @@ function isRealDateTime(match: RegExpExecArray): boolean {
     offsetHours! <= 14 && offsetMinutes! <= 59
   );
 }
-const MAX_METADATA_BYTES = 8192;
+export const MAX_METADATA_BYTES = 8192;
 const MAX_METADATA_DEPTH = 4;
 
 const addressField = z.string().max(512).transform((raw, ctx) => {
@@ -85,23 +85,50 @@ export function sendAtSchema(limits: EmailLimits) {
     });
 }
 
-/** The body of POST /v1/emails (and each item of a batch). Unknown fields are errors, not ignored. */
-export function createEmailInputSchema(limits: EmailLimits = defaultEmailLimits) {
-  return z
-    .strictObject({
-      from: addressField,
-      to: z.array(addressField).min(1, 'to needs at least one address'),
-      cc: z.array(addressField).default([]),
-      bcc: z.array(addressField).default([]),
-      replyTo: z.union([addressField.transform((a) => [a]), z.array(addressField).max(10)]).default([]),
-      subject: headerLine('subject', 998).default(''),
-      text: storableText('text').optional(),
-      html: storableText('html').optional(),
-      headers: headersSchema.default({}),
-      sendAt: sendAtSchema(limits).optional(),
-      expiresAfter: z.number().int().positive().max(31_536_000).optional(),
-      metadata: metadataSchema.default({}),
-    })
+/** An Idempotency-Key: the header of POST /v1/emails, and a batch item's idempotencyKey. */
+export const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'Idempotency-Key must be 1–255 printable ASCII characters without spaces')
+  .optional()
+  .meta({ description: 'Per tenant. The same key with the same body answers the stored email again; with another body, 422.' });
+
+function createEmailShape(limits: EmailLimits) {
+  return {
+    from: addressField.meta({ description: '`addr@domain` or `Name <addr@domain>`.' }),
+    to: z
+      .array(addressField)
+      .min(1, 'to needs at least one address')
+      .meta({ description: `At least one. to, cc and bcc together: at most ${limits.maxRecipients}; an address listed twice is one recipient.` }),
+    cc: z.array(addressField).default([]),
+    bcc: z.array(addressField).default([]),
+    replyTo: z.union([addressField.transform((a) => [a]), z.array(addressField).max(10)]).default([]).meta({ description: 'One address or a list of up to 10.' }),
+    subject: headerLine('subject', 998).default(''),
+    text: storableText('text').optional().meta({ description: 'Give text, html or both.' }),
+    html: storableText('html').optional().meta({ description: 'Give text, html or both.' }),
+    headers: headersSchema.default({}).meta({
+      description: 'Only X-*, List-Unsubscribe, List-Unsubscribe-Post, List-Id, In-Reply-To, References, Precedence, Auto-Submitted; at most 50.',
+    }),
+    sendAt: sendAtSchema(limits)
+      .optional()
+      .meta({ description: `ISO 8601 with an offset; absent, now or past: as soon as possible; at most ${limits.maxScheduleDays} days ahead.` }),
+    expiresAfter: z
+      .number()
+      .int()
+      .positive()
+      .max(31_536_000)
+      .optional()
+      .meta({ description: 'Seconds: an email found later than this after sendAt is not sent but failed (reason `expired`).' }),
+    metadata: metadataSchema.default({}).meta({ description: 'A JSON object, at most 4 levels deep and 8 KiB; never sent, returned as stored.' }),
+  };
+}
+
+type ParsedCreate = z.output<z.ZodObject<ReturnType<typeof createEmailShape>>>;
+
+/** The rules across fields, and addresses formatted back to text, for a create and a batch item alike. */
+function withCreateRules<T extends ParsedCreate, I>(schema: z.ZodType<T, I>, limits: EmailLimits) {
+  return schema
     .superRefine((input, ctx) => {
       if (input.text === undefined && input.html === undefined) {
         ctx.addIssue({ code: 'custom', path: ['text'], message: 'give text, html or both' });
@@ -116,6 +143,16 @@ export function createEmailInputSchema(limits: EmailLimits = defaultEmailLimits)
       from: formatAddress(input.from),
       replyTo: input.replyTo.map(formatAddress),
     }));
+}
+
+/** The body of POST /v1/emails. Unknown fields are errors, not ignored. */
+export function createEmailInputSchema(limits: EmailLimits = defaultEmailLimits) {
+  return withCreateRules(z.strictObject(createEmailShape(limits)), limits);
+}
+
+/** One email of POST /v1/emails/batch: a create's body and, in place of the header, its idempotencyKey. */
+export function batchEmailInputSchema(limits: EmailLimits = defaultEmailLimits) {
+  return withCreateRules(z.strictObject({ idempotencyKey: idempotencyKeySchema, ...createEmailShape(limits) }), limits);
 }
 
 export type CreateEmailInput = z.output<ReturnType<typeof createEmailInputSchema>>;

@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { Prisma, type Db, type EmailStatus } from '@postdate/db';
 import { ValidationFailedError } from '../errors';
-import { toEmailView, type EmailView } from './email-view';
+import { emailViewSchema, toEmailView } from './email-view';
 import { isRowId } from './find-email';
 import { readEmails } from './read-emails';
 
@@ -11,10 +12,14 @@ export interface ListEmailsQuery {
   cursor?: string;
 }
 
-export interface EmailPage {
-  data: EmailView[];
-  nextCursor: string | null;
-}
+export const emailPageSchema = z
+  .strictObject({
+    data: z.array(emailViewSchema),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next (older) page; null on the last.' }),
+  })
+  .meta({ id: 'EmailPage' });
+
+export type EmailPage = z.output<typeof emailPageSchema>;
 
 /** Newest first, keyset-paginated on id, so a page costs the same however deep the history. */
 export async function listEmails(db: Db, tenantId: bigint, query: ListEmailsQuery): Promise<EmailPage> {
@@ -27,7 +32,7 @@ export async function listEmails(db: Db, tenantId: bigint, query: ListEmailsQuer
   const rows = await readEmails(db, tenantId, Prisma.sql`${status} AND ${before}`, Prisma.sql`ORDER BY e.id DESC LIMIT ${query.limit + 1}`);
   const page = rows.slice(0, query.limit);
   return {
-    data: page.map(toEmailView),
+    data: page.map((email) => toEmailView(email)),
     nextCursor: rows.length > query.limit ? page[page.length - 1]!.id.toString() : null,
   };
 }

@@ -1,4 +1,4 @@
-import type { Db } from '@postdate/db';
+import { isInTransaction, type Db } from '@postdate/db';
 import { NotFoundError } from '../errors';
 
 export interface LockedEmail {
@@ -7,6 +7,7 @@ export interface LockedEmail {
   version: number;
   attempts: number;
   due_at: Date;
+  from_address: string;
   has_text: boolean;
   has_html: boolean;
 }
@@ -16,9 +17,10 @@ export interface LockedEmail {
  * id is simply not found). Lock order everywhere: this row first, then its recipients by id.
  */
 export async function lockEmail(tx: Db, tenantId: bigint, id: bigint): Promise<LockedEmail> {
+  if (!isInTransaction(tx)) throw new Error('lockEmail needs an open transaction: outside one its lock would end with the statement');
   // Row lock: serialises this change against delivery claims, cancels and other edits of the same email.
   const rows = await tx.$queryRaw<LockedEmail[]>`
-    SELECT id, status::text AS status, version, attempts, due_at,
+    SELECT id, status::text AS status, version, attempts, due_at, from_address,
            text_body IS NOT NULL AS has_text, html_body IS NOT NULL AS has_html
     FROM scheduled_email
     WHERE id = ${id} AND tenant_id = ${tenantId} FOR UPDATE`;

@@ -1,4 +1,4 @@
-import { domainToASCII } from 'node:url';
+import { parseDomainName } from '../domains/domain-name';
 import { isStorableText } from './storable-text';
 
 export interface ParsedAddress {
@@ -17,7 +17,6 @@ export function addressKey(address: string): string {
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
-const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /**
  * Accepts `user@example.com` or `Display Name <user@example.com>`. Rejects what could smuggle headers
@@ -43,18 +42,9 @@ export function parseAddress(raw: string): ParsedAddress | { error: string } {
   if (!LOCAL_PART.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
     return { error: 'local part has characters an address may not have' };
   }
-  // The URL parser behind domainToASCII decodes %xx and rewrites numeric hosts (0x7f.1 → 127.0.0.1):
-  // refuse those inputs rather than deliver to a host the client did not write.
-  if (/[%\[\]]/.test(domainRaw)) return { error: 'domain is not a valid host name' };
-  const domain = domainToASCII(domainRaw.toLowerCase());
-  const labels = domain.split('.');
-  if (!domain || labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) {
-    return { error: 'domain is not a valid host name' };
-  }
-  // A top-level label is never all digits: this refuses IPv4 literals in every notation.
-  if (/^[0-9]+$/.test(labels[labels.length - 1]!) || /^0x/i.test(labels[labels.length - 1]!)) {
-    return { error: 'domain must be a host name, not an IP address' };
-  }
+  const parsedDomain = parseDomainName(domainRaw);
+  if ('error' in parsedDomain) return parsedDomain;
+  const domain = parsedDomain.name;
   const address = `${local}@${domain}`;
   if (address.length > 254) return { error: 'is longer than 254 characters' };
   return { address, name: name || null };

@@ -22,10 +22,10 @@ const EMAIL_WITH_RECIPIENTS = Prisma.sql`
   e.html_body AS "htmlBody", e.headers, e.metadata, e.version, e.attempts, e.attempts_at_arm AS "attemptsAtArm",
   e.queued, e.lease_until AS "leaseUntil", e.failure_reason AS "failureReason", e.last_error AS "lastError",
   e.message_id AS "messageId", e.sent_at AS "sentAt", e.canceled_at AS "canceledAt", e.created_at AS "createdAt",
-  e.updated_at AS "updatedAt",
+  e.updated_at AS "updatedAt", e.event_sequence AS "eventSequence",
   (SELECT coalesce(json_agg(json_build_object(
             'id', r.id::text, 'emailId', r.email_id::text, 'address', r.address, 'name', r.name, 'kind', r.kind,
-            'status', r.status, 'smtpResponse', r.smtp_response, 'updatedAt', r.updated_at) ORDER BY r.id), '[]')
+            'status', r.status, 'smtpResponse', r.smtp_response, 'refusal', r.refusal, 'updatedAt', r.updated_at) ORDER BY r.id), '[]')
    FROM recipient r WHERE r.email_id = e.id) AS recipients`;
 
 function toEmailWithRecipients(row: EmailRow): EmailWithRecipients {

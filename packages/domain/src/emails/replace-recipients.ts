@@ -10,8 +10,9 @@ export type RecipientLists = Partial<Record<RecipientKind, ParsedAddress[]>>;
  * Applies new recipient lists as a diff — removes what is gone, adds or updates what is new — never
  * clear-and-repopulate, so a concurrent reader never sees an email without recipients and rows keep their
  * ids and results. Kinds not given keep their current addresses. Caller holds the email row lock.
+ * Refuses (ValidationFailedError) a result of more than `maxRecipients` addresses.
  */
-export async function replaceRecipients(tx: Db, emailId: bigint, lists: RecipientLists): Promise<{ added: number }> {
+export async function replaceRecipients(tx: Db, emailId: bigint, lists: RecipientLists, maxRecipients: number): Promise<{ added: number }> {
   const current = (await lockRecipients(tx, emailId)).filter((r) => r.status !== 'removed');
   const currentOf = (kind: RecipientKind): ParsedAddress[] =>
     current.filter((r) => r.kind === kind).map((r) => ({ address: r.address, name: r.name }));
@@ -21,6 +22,13 @@ export async function replaceRecipients(tx: Db, emailId: bigint, lists: Recipien
     bcc: lists.bcc ?? currentOf('bcc'),
   });
   if (desired.length === 0) throw new ValidationFailedError('an email needs at least one recipient');
+  // The limit holds for the email as the edit leaves it: lists not given keep their addresses, so three
+  // edits of 100 each to to, cc and bcc must not add up to 300.
+  if (desired.length > maxRecipients) {
+    throw new ValidationFailedError(`an email may have at most ${maxRecipients} recipients in all; this edit would leave it ${desired.length}`, {
+      issues: [{ path: 'to', message: `at most ${maxRecipients} recipients in all (to, cc and bcc together would be ${desired.length})` }],
+    });
+  }
 
   // Rows are matched on the address's key (case-insensitive); a new spelling of the same address replaces
   // the stored one in place.
@@ -50,7 +58,7 @@ export async function replaceRecipients(tx: Db, emailId: bigint, lists: Recipien
       FROM unnest(${upserts.map((r) => r.address)}::text[], ${upserts.map((r) => r.name)}::text[],
                   ${upserts.map((r) => r.kind)}::text[]) AS v(a, n, k)
       ON CONFLICT (email_id, lower(address)) DO UPDATE
-      SET address = EXCLUDED.address, kind = EXCLUDED.kind, name = EXCLUDED.name, status = 'pending', smtp_response = NULL, updated_at = now()`;
+      SET address = EXCLUDED.address, kind = EXCLUDED.kind, name = EXCLUDED.name, status = 'pending', smtp_response = NULL, refusal = NULL, updated_at = now()`;
   }
   return { added };
 }

@@ -1,33 +1,8 @@
-import { Prisma, type Db } from '@postdate/db';
+import type { Db } from '@postdate/db';
 import { QuotaExceededError } from '../errors';
 
 /** Today's quota day (UTC), as the counter rows key it. */
 export const quotaDay = (now: Date) => now.toISOString().slice(0, 10);
-
-/**
- * Two CTEs, `quota` (the tenant's daily limit) and `consumed` (a row only when `requested` recipients were
- * admitted and counted), for a statement that must write only within the quota. The upsert locks today's
- * counter row, and its WHERE is evaluated against the latest committed count, so the check and the
- * increment are one step: 100 concurrent creates against room for 50 admit exactly 50.
- */
-export function quotaCtes(tenantId: bigint, day: string, requested: Prisma.Sql): Prisma.Sql {
-  // Row lock on (tenant, day) via ON CONFLICT DO UPDATE: concurrent consumers of one tenant queue here.
-  // Tenants without a quota take no lock at all.
-  return Prisma.sql`
-    quota AS (SELECT daily_recipient_quota AS daily FROM tenant WHERE id = ${tenantId}),
-    consumed AS (
-      INSERT INTO quota_usage AS q (tenant_id, day, recipients)
-      SELECT ${tenantId}, ${day}::date, ${requested} FROM quota
-      WHERE quota.daily IS NOT NULL AND ${requested} > 0 AND ${requested} <= quota.daily
-      ON CONFLICT (tenant_id, day) DO UPDATE SET recipients = q.recipients + EXCLUDED.recipients
-      WHERE q.recipients + EXCLUDED.recipients <= (SELECT daily FROM quota)
-      RETURNING q.recipients)`;
-}
-
-/** The SQL truth of "admitted": no quota, nothing requested, or counted by `consumed`. */
-export function quotaAdmitted(requested: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`((SELECT daily FROM quota) IS NULL OR ${requested} = 0 OR EXISTS (SELECT 1 FROM consumed))`;
-}
 
 /** The error for a refused request, with today's figures read after the fact. */
 export async function quotaExceededError(db: Db, tenantId: bigint, requested: number, now: Date): Promise<QuotaExceededError> {
@@ -44,12 +19,24 @@ export async function quotaExceededError(db: Db, tenantId: bigint, requested: nu
   );
 }
 
-/** Counts `recipients` against the tenant's daily quota, in the caller's transaction, or throws. */
+/**
+ * Counts `recipients` against the tenant's daily quota, in the caller's transaction, or throws (and the
+ * caller's transaction rolls back whatever it wrote). The check and the increment are one step: the upsert
+ * locks today's counter row and its WHERE is evaluated against the latest committed count, so 100
+ * concurrent creates against room for 50 admit exactly 50. A tenant without a quota takes no lock.
+ */
 export async function consumeQuota(tx: Db, tenantId: bigint, recipients: number, now: Date): Promise<void> {
   if (recipients <= 0) return;
-  const requested = Prisma.sql`${recipients}::int`;
+  // Row lock on (tenant, day) via ON CONFLICT DO UPDATE: a tenant's concurrent consumers queue here.
   const [result] = await tx.$queryRaw<{ admitted: boolean }[]>`
-    WITH ${quotaCtes(tenantId, quotaDay(now), requested)}
-    SELECT ${quotaAdmitted(requested)} AS admitted`;
+    WITH quota AS (SELECT daily_recipient_quota AS daily FROM tenant WHERE id = ${tenantId}),
+    consumed AS (
+      INSERT INTO quota_usage AS q (tenant_id, day, recipients)
+      SELECT ${tenantId}, ${quotaDay(now)}::date, ${recipients}::int FROM quota
+      WHERE quota.daily IS NOT NULL AND ${recipients}::int <= quota.daily
+      ON CONFLICT (tenant_id, day) DO UPDATE SET recipients = q.recipients + EXCLUDED.recipients
+      WHERE q.recipients + EXCLUDED.recipients <= (SELECT daily FROM quota)
+      RETURNING q.recipients)
+    SELECT (SELECT daily FROM quota) IS NULL OR EXISTS (SELECT 1 FROM consumed) AS admitted`;
   if (!result?.admitted) throw await quotaExceededError(tx, tenantId, recipients, now);
 }

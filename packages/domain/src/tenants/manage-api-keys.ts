@@ -1,4 +1,4 @@
-import type { Db } from '@postdate/db';
+import { inTransaction, type Db } from '@postdate/db';
 import { NotFoundError } from '../errors';
 
 export interface ApiKeyListing {
@@ -20,12 +20,22 @@ export async function listApiKeys(db: Db, tenantName?: string): Promise<ApiKeyLi
 }
 
 /** Revocation is immediate: every request authenticates against the row, nothing is cached. */
-export async function revokeApiKey(db: Db, prefix: string): Promise<void> {
-  const updated = await db.apiKey.updateMany({ where: { prefix, revokedAt: null }, data: { revokedAt: new Date() } });
-  if (updated.count === 0) {
-    const exists = await db.apiKey.findUnique({ where: { prefix } });
-    if (!exists) throw new NotFoundError(`API key ${prefix} not found`);
-  }
+export function revokeApiKey(db: Db, prefix: string): Promise<void> {
+  return inTransaction(db, async (tx) => {
+    const updated = await tx.apiKey.updateMany({ where: { prefix, revokedAt: null }, data: { revokedAt: new Date() } });
+    if (updated.count === 0) {
+      const exists = await tx.apiKey.findUnique({ where: { prefix } });
+      if (!exists) throw new NotFoundError(`API key ${prefix} not found`);
+    }
+  });
+}
+
+/** Sets (or, with null, removes) a tenant's daily recipient quota. */
+export function setDailyQuota(db: Db, tenantName: string, quota: number | null): Promise<void> {
+  return inTransaction(db, async (tx) => {
+    const updated = await tx.tenant.updateMany({ where: { name: tenantName }, data: { dailyRecipientQuota: quota } });
+    if (updated.count === 0) throw new NotFoundError(`tenant ${tenantName} not found`);
+  });
 }
 
 export async function findTenantId(db: Db, name: string): Promise<bigint> {

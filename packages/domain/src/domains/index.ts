@@ -1,0 +1,25 @@
+// Sender domains: what a tenant may put in From, the DKIM keys its mail is signed with, and their DNS checks.
+export { parseDomainName } from './domain-name';
+export { createDkimKeyring, SealedKeyError } from './dkim-keyring';
+export type { DkimKeyring, SealContext } from './dkim-keyring';
+export { generateDkimKeyPair } from './dkim-key-pair';
+export { expectedRecords, dkimRecordName, dkimRecordValue } from './domain-records';
+export type { DnsRecord, RecordStatus } from './domain-records';
+export { createTxtResolver } from './txt-resolver';
+export type { ResolveTxt } from './txt-resolver';
+export { checkDomainRecords } from './check-domain-records';
+export type { DomainCheck } from './check-domain-records';
+export { registerDomain, MAX_DOMAINS_PER_TENANT } from './register-domain';
+export type { RegisterDomainCommand } from './register-domain';
+export { findDomain, listDomains, deleteDomain, parseDomainId } from './manage-domains';
+export { verifyDomain } from './verify-domain';
+export { recordDomainCheck } from './record-domain-check';
+export { recheckDomains } from './recheck-domains';
+export type { DomainRecheckSettings, DomainRecheckReport } from './recheck-domains';
+export { toDomainView, domainViewSchema, domainListSchema } from './domain-view';
+export type { DomainView, DomainViewSettings } from './domain-view';
+export { refusedSenders } from './usable-domains';
+export type { SenderPolicy } from './usable-domains';
+export { createSenderDomains } from './sender-domains';
+export type { SenderDomains, SenderDomainSettings } from './sender-domains';
+export { trustDomain, rekeyDomains } from './operate-domains';

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { isDatabaseUnavailable } from '@postdate/db';
 import { DomainError, type DomainErrorCode } from '@postdate/domain';
 
@@ -11,15 +12,36 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   unauthorized: 401,
 };
 
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+/** Codes only the HTTP layer gives (the body parser, the rate limiter, an outage, a bug). */
+const HTTP_ERROR_CODES = ['malformed_json', 'payload_too_large', 'unsupported_encoding', 'request_aborted', 'bad_request', 'rate_limited', 'database_unavailable', 'internal_error'] as const;
+type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
+
+/** Every code a client can see, in the document as an enum: a new code the enum lacks fails the typecheck. */
+export const ERROR_CODES: readonly [DomainErrorCode | HttpErrorCode, ...(DomainErrorCode | HttpErrorCode)[]] = [
+  ...HTTP_ERROR_CODES,
+  ...(Object.keys(STATUS_BY_CODE) as DomainErrorCode[]),
+];
+
+export const errorBodySchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.enum(ERROR_CODES),
+      message: z.string().meta({ description: 'For people: its wording may change.' }),
+      details: z.unknown().optional().meta({
+        description: 'validation_failed: `issues`, each `{ path, message }`; conflict: `status`; rate_limited: `limit`, `retryAfterSeconds`.',
+      }),
+    }),
+  })
+  .meta({ id: 'Error', description: 'Every 4xx and 5xx answer; never a stack trace.' });
+
+export type ErrorBody = z.output<typeof errorBodySchema>;
+export type ErrorCode = ErrorBody['error']['code'];
 
 /** An HTTP-only failure (payload too large, rate limited…) with the same JSON shape as domain errors. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
     readonly headers: Record<string, string> = {},

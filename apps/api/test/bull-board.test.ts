@@ -3,7 +3,8 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startApi, type RunningApi } from '@postdate/api/start';
 import { createLogger } from '@postdate/observability';
-import { apiConfig, startTestStack, type TestStack } from '@postdate/test-support';
+import { apiConfig } from '@postdate/test-support';
+import { startTestApi, type TestApi } from './support/test-api';
 
 // Debian's chromium, driven by playwright-core: no browser download. Locally a missing browser skips
 // with a hint; in CI it fails, so the dashboard is never silently untested.
@@ -19,14 +20,14 @@ const admin = { username: 'operator', password: 'correct horse battery' };
 const artifact = path.resolve(__dirname, '../../../test-artifacts/bull-board.png');
 const silent = () => createLogger({ level: 'silent', service: 'test' });
 
-let stack: TestStack;
+let stack: TestApi;
 let readOnlyApi: RunningApi;
 let noAdminApi: RunningApi;
 let browser: Browser | undefined;
 const emailIds: string[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack({ apiOverrides: { ADMIN_USER: admin.username, ADMIN_PASSWORD: admin.password } });
+  stack = await startTestApi({ apiOverrides: { ADMIN_USER: admin.username, ADMIN_PASSWORD: admin.password } });
   readOnlyApi = await startApi(apiConfig(stack, { ADMIN_USER: admin.username, ADMIN_PASSWORD: admin.password, ADMIN_READ_ONLY: 'true' }), silent());
   noAdminApi = await startApi(apiConfig(stack), silent());
   // Due in 30 minutes, inside the enqueue horizon (1 h by default): each one is a delayed job in Redis.
@@ -52,7 +53,7 @@ afterAll(async () => {
 });
 
 async function launch(): Promise<Browser> {
-  if (!hasChromium) throw new Error(`CI=true but no browser at ${CHROMIUM}: scripts/test.sh installs it (ensure_chromium)`);
+  if (!hasChromium) throw new Error(`CI=true but no browser at ${CHROMIUM}: npm test (scripts/test.ts) installs it with apt`);
   browser ??= await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
@@ -68,6 +69,7 @@ browserTest('with operator credentials the dashboard renders the deliveries queu
     expect(home?.status()).toBe(200);
     await page.getByText('deliveries', { exact: false }).first().waitFor({ timeout: 30_000 });
     await page.getByText('sweeps', { exact: false }).first().waitFor({ timeout: 30_000 });
+    await page.getByText('webhooks', { exact: false }).first().waitFor({ timeout: 30_000 });
 
     await page.goto(`${stack.baseUrl}/admin/queues/queue/deliveries?status=delayed`);
     for (const id of emailIds) {
@@ -131,6 +133,7 @@ test('ADMIN_READ_ONLY refuses changes to the queues; without it they are allowed
   expect(listed.queues.map((q) => [q.name, q.readOnlyMode]).sort()).toEqual([
     ['deliveries', true],
     ['sweeps', true],
+    ['webhooks', true],
   ]);
   const paused = await fetch(`${readOnly}/queues/deliveries/pause`, { method: 'PUT', headers: { authorization } });
   expect(paused.status).toBe(405);

@@ -1,12 +1,13 @@
-import { holdQuotaLock, startTestStack, type TestStack } from '@postdate/test-support';
+import { holdQuotaLock } from '@postdate/db/testing';
+import { startTestApi, type TestApi } from './support/test-api';
 
 // When Postgres cannot serve a request in time (here: a statement stuck behind a lock past the
 // statement timeout), the client gets a 503 it can retry, with Retry-After — not a 500, and not a
 // request hanging for as long as the lock is held.
 
-let stack: TestStack;
+let stack: TestApi;
 beforeAll(async () => {
-  stack = await startTestStack({ apiOverrides: { DATABASE_STATEMENT_TIMEOUT_MS: '1500' } });
+  stack = await startTestApi({ apiOverrides: { DATABASE_STATEMENT_TIMEOUT_MS: '1500' } });
 });
 afterAll(() => stack?.close());
 

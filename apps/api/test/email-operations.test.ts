@@ -1,9 +1,10 @@
-import { startTestStack, type ApiClient, type TestStack } from '@postdate/test-support';
+import { type ApiClient } from '@postdate/test-support';
+import { startTestApi, type TestApi } from './support/test-api';
 
-let stack: TestStack;
+let stack: TestApi;
 let client: ApiClient;
 beforeAll(async () => {
-  stack = await startTestStack({ apiOverrides: { MAX_BATCH_SIZE: '1000' } });
+  stack = await startTestApi({ apiOverrides: { MAX_BATCH_SIZE: '1000' } });
   client = await stack.tenant();
 });
 afterAll(() => stack?.close());
@@ -152,5 +153,15 @@ describe('POST /v1/emails/batch', () => {
   test('more than MAX_BATCH_SIZE emails is 400', async () => {
     const res = await client.request('POST', '/v1/emails/batch', { emails: Array.from({ length: 1001 }, (_, i) => item(i)) });
     expect(res.status).toBe(400);
+  });
+
+  test('more than MAX_BATCH_RECIPIENTS recipients in all is 400 and writes nothing, though each email is within its own limit', async () => {
+    const batchClient = await stack.tenant();
+    const hundred = (n: number) => Array.from({ length: 100 }, (_, i) => `r${n}-${i}@example.com`);
+    // 101 emails of 100 recipients: 10,100 rows against the default of 10,000.
+    const res = await batchClient.request('POST', '/v1/emails/batch', { emails: Array.from({ length: 101 }, (_, i) => item(i, { to: hundred(i) })) });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/at most 10000 recipients in all; this one has 10100/);
+    expect(await stack.db.scheduledEmail.count({ where: { tenantId: batchClient.tenantId } })).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { startTestStack, type ApiClient, type TestStack } from '@postdate/test-support';
+import { type ApiClient } from '@postdate/test-support';
+import { startTestApi, type TestApi } from './support/test-api';
 
 // Random JSON, plausible-but-wrong fields, raw strings and odd URLs at every endpoint. Whatever comes in:
 // never a 5xx, every error is the JSON error shape, and a refused request writes nothing.
@@ -9,7 +10,7 @@ const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(
 const totalRuns = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : 200;
 const runs = (share: number) => Math.max(1, Math.round(totalRuns * share));
 
-let stack: TestStack;
+let stack: TestApi;
 let client: ApiClient;
 /** Rows after the previous request: requests run one at a time, so it is the count before this one. */
 let rows = 0;
@@ -20,7 +21,7 @@ const targets: string[] = [];
 
 beforeAll(async () => {
   console.log(`fuzz: FUZZ_SEED=${seed} FUZZ_RUNS=${totalRuns}`);
-  stack = await startTestStack({ apiOverrides: { RATE_LIMIT_PER_MINUTE: '1000000' } });
+  stack = await startTestApi({ apiOverrides: { RATE_LIMIT_PER_MINUTE: '1000000' } });
   client = await stack.tenant('fuzz');
   const sendAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
   for (let i = 0; i < 3; i++) {

@@ -1,4 +1,5 @@
-import { startTestStack, type ApiClient, type TestStack } from '@postdate/test-support';
+import { type ApiClient } from '@postdate/test-support';
+import { startTestApi, type TestApi } from './support/test-api';
 
 // Everything a hostile or careless client can send that must be refused with a JSON error (never a 500,
 // never a stack trace) and must leave the database untouched.
@@ -7,13 +8,13 @@ const MAX_RECIPIENTS = 5;
 const BODY_LIMIT_BYTES = 65_536;
 const DAY = 86_400_000;
 
-let stack: TestStack;
+let stack: TestApi;
 let client: ApiClient;
 /** Requests that should have been refused but were accepted (each also fails its own test). */
 const acceptedByMistake: string[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack({
+  stack = await startTestApi({
     apiOverrides: {
       MAX_RECIPIENTS: String(MAX_RECIPIENTS),
       BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
@@ -167,6 +168,60 @@ describe('addresses and recipients', () => {
   test('a thousand recipients → 400, quickly', async () => {
     const to = Array.from({ length: 1000 }, (_, i) => `r${i}@example.com`);
     await expectValidationFailed({ ...valid, to }, /at most 5 recipients/);
+  });
+});
+
+describe('DELETE /v1/emails/:id/recipients/:address', () => {
+  // The address is parsed with a display-name pattern whose cost grows with the square of its length: an
+  // address longer than any a create accepts must be refused before it is parsed.
+  let id: bigint;
+  let path: string;
+  beforeAll(async () => {
+    const created = await client.request('POST', '/v1/emails', { ...valid, to: ['bob@example.com', 'ann@example.com'], sendAt: new Date(Date.now() + DAY).toISOString() });
+    expect(created.status).toBe(201);
+    id = BigInt(created.body.id);
+    path = `/v1/emails/${id}/recipients`;
+  });
+  // Leaves the database as the last test of this file expects it: only rows written by mistake.
+  afterAll(async () => {
+    await stack.db.recipient.deleteMany({ where: { emailId: id } });
+    await stack.db.scheduledEmail.delete({ where: { id } });
+  });
+
+  test('the longest address a request line carries (5,000 spaces inside it, ~15 KB) → 400 at once, email untouched', async () => {
+    const address = encodeURIComponent(`a${' '.repeat(5_000)}b@example.com`);
+    expectErrorBody(await hostile('DELETE', `${path}/${address}`), 400, 'validation_failed');
+    // Parsed, each held the event loop ~40 ms (all of it CPU, nothing else served meanwhile). Measured against
+    // a short address that is looked for (and not found) in the same rounds, so that a busy machine slows both.
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const long: number[] = [];
+    const short: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      for (const [target, durations, status] of [[address, long, 400], ['nobody%40example.com', short, 404]] as const) {
+        const started = performance.now();
+        expect((await client.request('DELETE', `${path}/${target}`)).status).toBe(status);
+        durations.push(performance.now() - started);
+      }
+    }
+    expect(median(long)).toBeLessThan(median(short) + 15);
+    const email = await client.request('GET', `/v1/emails/${id}`);
+    expect(email.body.recipients.map((r: { status: string }) => r.status)).toEqual(['pending', 'pending']);
+  });
+
+  test('one character over the limit → 400 naming it; an address at the limit is looked for → 404', async () => {
+    const long = `${'a'.repeat(64)}@${'b'.repeat(512 - 65 - 12)}.example.com`;
+    expect(long).toHaveLength(512);
+    const tooLong = await hostile('DELETE', `${path}/${encodeURIComponent(`${long}x`)}`);
+    expectErrorBody(tooLong, 400, 'validation_failed');
+    expect(tooLong.body.error.message).toMatch(/512/);
+    expectErrorBody(await hostile('DELETE', `${path}/${encodeURIComponent(long)}`), 404, 'not_found');
+  });
+
+  test('a 100 KB address never reaches the API: Node refuses a request line that long (431)', async () => {
+    const started = performance.now();
+    const res = await fetch(`${stack.baseUrl}${path}/${'a%20'.repeat(33_000)}b%40example.com`, { method: 'DELETE', headers: { authorization: `Bearer ${client.key}` } });
+    expect(res.status).toBe(431);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
 

@@ -1,8 +1,8 @@
-import { startTestStack, type TestStack } from '@postdate/test-support';
+import { startTestApi, type TestApi } from './support/test-api';
 
-let stack: TestStack;
+let stack: TestApi;
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestApi();
 });
 afterAll(() => stack?.close());
 

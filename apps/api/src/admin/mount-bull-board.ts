@@ -18,7 +18,7 @@ export function mountBullBoard(app: Express, ctx: ApiContext): boolean {
 
   const serverAdapter = new ExpressAdapter().setBasePath(BULL_BOARD_PATH);
   createBullBoard({
-    queues: [new BullMQAdapter(ctx.deliveryQueue, { readOnlyMode }), new BullMQAdapter(ctx.sweepQueue, { readOnlyMode })],
+    queues: [ctx.deliveryQueue, ctx.sweepQueue, ctx.webhookQueue].map((queue) => new BullMQAdapter(queue, { readOnlyMode })),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'postdate queues' } },
   });

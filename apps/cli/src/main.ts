@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, migrateEnvSchema, sharedEnvSchema } from '@postdate/config';
-import { inTransaction } from '@postdate/db';
 import { connectDatabase } from '@postdate/db/client';
 import { applyMigrations, defaultMigrationsDir } from '@postdate/db/migrate';
-import { createTenant, DomainError, findTenantId, issueApiKey, listApiKeys, revokeApiKey } from '@postdate/domain';
+import { runDomainCommand } from './domain-commands';
+import { createTenant, DomainError, findTenantId, issueApiKey, listApiKeys, revokeApiKey, setDailyQuota } from '@postdate/domain';
 
 const USAGE = `usage: npm run cli -- <command>
   migrate                               apply prisma/migrations (safe to run concurrently)
@@ -11,7 +11,9 @@ const USAGE = `usage: npm run cli -- <command>
   tenant quota <name> <N|none>          set (or remove) a tenant's daily recipient quota
   key create <tenant> [--label L]       issue another API key; prints it on the last line
   key list [tenant]                     list keys (prefix only)
-  key revoke <prefix>                   revoke a key at once`;
+  key revoke <prefix>                   revoke a key at once
+  domain trust <tenant> <domain>        register a sender domain, verified on your word (no DNS check, ever)
+  domain rekey                          re-seal every DKIM key under DKIM_ENCRYPTION_KEY (key rotation)`;
 
 const cliEnvSchema = sharedEnvSchema.pick({ DATABASE_URL: true });
 
@@ -36,14 +38,14 @@ async function run(argv: string[]): Promise<void> {
     if (group === 'tenant' && action === 'create' && arg) {
       const quota = values.quota === undefined ? undefined : Number(values.quota);
       if (quota !== undefined && (!Number.isInteger(quota) || quota < 0)) throw new Error('--quota must be a whole number');
-      const tenant = await inTransaction(db, (tx) => createTenant(tx, arg, quota));
+      const tenant = await createTenant(db, arg, quota);
       console.log(`created tenant ${tenant.name} (id ${tenant.tenantId}). API key (shown once, store it now):`);
       console.log(tenant.apiKey);
     } else if (group === 'tenant' && action === 'quota' && arg && positionals[3]) {
       const raw = positionals[3];
       const quota = raw === 'none' ? null : Number(raw);
       if (quota !== null && (!Number.isInteger(quota) || quota < 0)) throw new Error('quota must be a whole number or "none"');
-      await db.tenant.update({ where: { id: await findTenantId(db, arg) }, data: { dailyRecipientQuota: quota } });
+      await setDailyQuota(db, arg, quota);
       console.log(`tenant ${arg}: daily recipient quota ${quota ?? 'none'}`);
     } else if (group === 'key' && action === 'create' && arg) {
       const tenantId = await findTenantId(db, arg);
@@ -58,7 +60,7 @@ async function run(argv: string[]): Promise<void> {
     } else if (group === 'key' && action === 'revoke' && arg) {
       await revokeApiKey(db, arg);
       console.log(`revoked ${arg}`);
-    } else {
+    } else if (!(group === 'domain' && (await runDomainCommand(db, action, positionals.slice(2))))) {
       console.error(USAGE);
       process.exitCode = 2;
     }

@@ -1,21 +1,19 @@
 /**
  * Consistency checks for docker-compose.yml against the code's real interface: the env schemas
- * (packages/config), the root npm scripts, the HTTP endpoints and the ports.
+ * (packages/config), the compiled apps the image starts, the HTTP endpoints and the ports.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiEnvSchema, workerEnvSchema, sharedEnvSchema, migrateEnvSchema, loadConfig } from '@postdate/config';
-
-
 import yaml from 'js-yaml';
+import { appBuildsEntry, dockerfileCmd, roleOf } from './support/app-command';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
 const ROOT = join(__dirname, '..', '..');
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 const compose = yaml.load(readFileSync(COMPOSE_FILE, 'utf8')) as Any;
 const services = (compose?.services ?? {}) as Record<string, Any>;
 
@@ -48,25 +46,10 @@ function rawEnvValues(name: string): [string, unknown][] {
   return Array.isArray(env) ? [] : Object.entries(env);
 }
 
-function dockerfileCmd(): string[] {
-  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-  const cmds = text.split('\n').filter((l) => /^CMD\s/i.test(l.trim()));
-  const last = cmds[cmds.length - 1];
-  if (!last) throw new Error('Dockerfile has no CMD');
-  return JSON.parse(last.trim().replace(/^CMD\s+/i, '')) as string[];
-}
-
 function commandOf(name: string): string[] {
   const cmd = services[name]?.command;
   if (cmd === undefined) return dockerfileCmd();
   return Array.isArray(cmd) ? cmd.map(String) : String(cmd).trim().split(/\s+/);
-}
-
-function npmScriptOf(name: string): string {
-  const tokens = commandOf(name);
-  expect(tokens[0]).toBe('npm');
-  expect(['run', 'run-script']).toContain(tokens[1]);
-  return tokens[2] as string;
 }
 
 /** Container-side port of each `ports:` entry (short or long syntax). */
@@ -159,10 +142,9 @@ describe('docker-compose.yml: commands', () => {
     ['api', 'api'],
     ['worker', 'worker'],
     ['migrate', 'migrate'],
-  ])('%s runs `npm run %s`, a script defined in package.json', (service, script) => {
-    const s = npmScriptOf(service);
-    expect(s).toBe(script);
-    expect(Object.keys(pkg.scripts)).toContain(s);
+  ] as const)('%s runs the compiled %s entry point with node', (service, role) => {
+    expect(roleOf(commandOf(service))).toBe(role);
+    expect(appBuildsEntry(role)).toBe(true);
   });
 });
 
@@ -207,11 +189,24 @@ describe('docker-compose.yml: environment', () => {
     expect(api.QUEUE_PREFIX).toMatch(/\{[^{}]+\}/); // Redis Cluster hash tag
   });
 
+  test('api and worker apply the same webhook URL rules (else the API accepts endpoints every POST refuses)', () => {
+    const api = loadConfig(apiEnvSchema, serviceEnv('api'));
+    const worker = loadConfig(workerEnvSchema, serviceEnv('worker'));
+    expect([worker.WEBHOOK_ALLOW_HTTP, worker.WEBHOOK_ALLOW_PRIVATE]).toEqual([api.WEBHOOK_ALLOW_HTTP, api.WEBHOOK_ALLOW_PRIVATE]);
+  });
+
+  test('api and worker share the sender-domain rules and the key DKIM private keys are sealed with', () => {
+    const api = loadConfig(apiEnvSchema, serviceEnv('api'));
+    const worker = loadConfig(workerEnvSchema, serviceEnv('worker'));
+    const rules = (env: typeof api | typeof worker) => [env.REQUIRE_VERIFIED_DOMAIN, env.DOMAIN_UNVERIFIED_GRACE_HOURS, env.DKIM_ENCRYPTION_KEY?.toString('hex')];
+    expect(rules(worker)).toEqual(rules(api));
+  });
+
   test('connection URLs point at compose services on the ports they listen on', () => {
     const worker = loadConfig(workerEnvSchema, serviceEnv('worker'));
     const urls: [string, string][] = [
       ['DATABASE_URL', worker.DATABASE_URL],
-      ['REDIS_URL', worker.REDIS_URL],
+      ['REDIS_URL', worker.REDIS_URL!], // compose runs one Redis server, not a cluster
       ['SMTP_URL', worker.SMTP_URL],
     ];
     for (const [name, raw] of urls) {
@@ -229,9 +224,9 @@ describe('docker-compose.yml: ports and health checks', () => {
     const { PORT } = loadConfig(apiEnvSchema, serviceEnv('api'));
     const ports = containerPorts('api');
     expect(ports.length).toBeGreaterThan(0);
-    // a separate METRICS_PORT would also be a legitimate container port
-    const { METRICS_PORT } = loadConfig(apiEnvSchema, serviceEnv('api'));
-    expect(ports.filter((p) => p !== PORT && p !== METRICS_PORT)).toEqual([]);
+    // a separate API_METRICS_PORT would also be a legitimate container port
+    const { API_METRICS_PORT } = loadConfig(apiEnvSchema, serviceEnv('api'));
+    expect(ports.filter((p) => p !== PORT && p !== API_METRICS_PORT)).toEqual([]);
     expect(ports).toContain(PORT);
   });
 

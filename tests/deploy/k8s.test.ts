@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { apiEnvSchema, workerEnvSchema, sharedEnvSchema, migrateEnvSchema, loadConfig } from '@postdate/config';
 
 import yaml from 'js-yaml';
+import { appBuildsEntry, dockerfileCmd, roleOf, type Role } from './support/app-command';
 
 // Manifests are free-form YAML; the checks below verify the shape they rely on.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,11 +17,9 @@ type Any = any;
 
 const ROOT = join(__dirname, '..', '..');
 const K8S = join(ROOT, 'k8s');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
 const API_ENDPOINTS = ['/healthz', '/readyz', '/metrics'];
 const WORKER_ENDPOINTS = ['/healthz', '/readyz', '/metrics'];
-const DELIVERY_QUEUE = 'deliveries';
 
 interface Doc {
   file: string;
@@ -158,13 +157,10 @@ function danglingEnvRefs(container: Any): string[] {
 
 // ------------------------------------------------------------------ commands, ports, probes
 
-function npmScriptOf(container: Any): string {
+function roleOfContainer(container: Any): Role {
   const argv: string[] = [...(container.command ?? []), ...(container.args ?? [])];
-  // No command: the image's CMD, which is `npm run api` (checked by dockerfile.test.ts).
-  const tokens = argv.length > 0 ? argv : ['npm', 'run', 'api'];
-  expect(tokens[0]).toBe('npm');
-  expect(['run', 'run-script']).toContain(tokens[1]);
-  return tokens[2] as string;
+  // No command: the image's CMD (the API).
+  return roleOf(argv.length > 0 ? argv : dockerfileCmd());
 }
 
 function resolvePort(container: Any, port: number | string): number {
@@ -327,25 +323,28 @@ describe('k8s manifests: kustomization', () => {
   });
 });
 
-describe('k8s manifests: workloads run real npm scripts with valid environments', () => {
+describe('k8s manifests: workloads run the compiled apps with valid environments', () => {
   const roles = [
     { kind: 'Deployment', name: API, script: 'api' },
     { kind: 'Deployment', name: WORKER, script: 'worker' },
     { kind: 'Job', name: MIGRATE, script: 'migrate' },
   ];
 
-  test.each(roles)('$kind/$name runs `npm run $script`', ({ kind, name, script }) => {
-    expect(npmScriptOf(mainContainer(mustFind(kind, name)))).toBe(script);
+  test.each(roles)('$kind/$name runs the compiled $script entry point with node', ({ kind, name, script }) => {
+    expect(roleOfContainer(mainContainer(mustFind(kind, name)))).toBe(script);
   });
 
-  test('every container in every workload runs an npm script that exists in package.json', () => {
-    const missing: string[] = [];
+  test('every container in every workload runs a compiled entry point that an app builds', () => {
+    const problems: string[] = [];
     for (const { owner, spec } of podSpecs())
       for (const c of allContainers(spec)) {
-        const s = npmScriptOf(c);
-        if (!(s in pkg.scripts)) missing.push(`${owner}/${c.name}: ${s}`);
+        try {
+          if (!appBuildsEntry(roleOfContainer(c))) problems.push(`${owner}/${c.name}: no app builds its entry point`);
+        } catch (error) {
+          problems.push(`${owner}/${c.name}: ${(error as Error).message}`);
+        }
       }
-    expect(missing).toEqual([]);
+    expect(problems).toEqual([]);
   });
 
   test('env references (envFrom, configMapKeyRef, secretKeyRef) resolve to existing keys', () => {
@@ -380,6 +379,14 @@ describe('k8s manifests: workloads run real npm scripts with valid environments'
     expect(() => loadConfig(workerEnvSchema, envRecord(mainContainer(mustFind('Deployment', WORKER))))).not.toThrow();
   });
 
+  test('api and worker share the sender-domain rules and the key DKIM private keys are sealed with', () => {
+    const api = loadConfig(apiEnvSchema, envRecord(mainContainer(mustFind('Deployment', API))));
+    const worker = loadConfig(workerEnvSchema, envRecord(mainContainer(mustFind('Deployment', WORKER))));
+    const rules = (env: typeof api | typeof worker) => [env.REQUIRE_VERIFIED_DOMAIN, env.DOMAIN_UNVERIFIED_GRACE_HOURS, env.DKIM_ENCRYPTION_KEY?.toString('hex')];
+    expect(rules(worker)).toEqual(rules(api));
+    expect(api.REQUIRE_VERIFIED_DOMAIN).toBe(true);
+  });
+
   test('migrate DATABASE_URL is a valid postgres URL', () => {
     const env = envRecord(mainContainer(mustFind('Job', MIGRATE)));
     expect(sharedEnvSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL).success).toBe(true);
@@ -393,6 +400,12 @@ describe('k8s manifests: workloads run real npm scripts with valid environments'
     expect(worker.DATABASE_URL).toBe(api.DATABASE_URL);
     // Redis Cluster: the prefix must carry a {hash tag} so every key of a queue shares a slot.
     expect(api.QUEUE_PREFIX).toMatch(/\{[^{}]+\}/);
+  });
+
+  test('api and worker apply the same webhook URL rules (else the API accepts endpoints every POST refuses)', () => {
+    const api = loadConfig(apiEnvSchema, envRecord(mainContainer(mustFind('Deployment', API))));
+    const worker = loadConfig(workerEnvSchema, envRecord(mainContainer(mustFind('Deployment', WORKER))));
+    expect([worker.WEBHOOK_ALLOW_HTTP, worker.WEBHOOK_ALLOW_PRIVATE]).toEqual([api.WEBHOOK_ALLOW_HTTP, api.WEBHOOK_ALLOW_PRIVATE]);
   });
 
   test('the migrate Job does not restart forever and is not a long-running pod', () => {
@@ -441,7 +454,7 @@ describe('k8s manifests: ports and probes', () => {
     const api = mustFind('Deployment', API).spec.template.metadata.annotations ?? {};
     const worker = mustFind('Deployment', WORKER).spec.template.metadata.annotations ?? {};
     const apiCfg = apiConfig();
-    expect(Number(api['prometheus.io/port'])).toBe(apiCfg.METRICS_PORT ?? apiCfg.PORT);
+    expect(Number(api['prometheus.io/port'])).toBe(apiCfg.API_METRICS_PORT ?? apiCfg.PORT);
     expect(Number(worker['prometheus.io/port'])).toBe(workerConfig().METRICS_PORT);
     expect(api['prometheus.io/path']).toBe('/metrics');
     expect(worker['prometheus.io/path']).toBe('/metrics');
@@ -520,46 +533,40 @@ describe('k8s manifests: selectors, autoscaling and disruption budgets', () => {
       if (autoscalersFor(d.metadata.name).length > 0) expect({ deployment: d.metadata.name, replicas: d.spec.replicas }).toEqual({ deployment: d.metadata.name, replicas: undefined });
   });
 
-  test('the KEDA ScaledObject targets the worker and watches <QUEUE_PREFIX>:deliveries:wait', () => {
+  test('the KEDA ScaledObject targets the worker and scales on the jobs ready to run, from the worker\'s own gauge', () => {
     const so = ofKind('ScaledObject');
     expect(so).toHaveLength(1);
     const obj = so[0];
     expect(obj.spec.scaleTargetRef.kind ?? 'Deployment').toBe('Deployment');
     expect(obj.spec.scaleTargetRef.name).toBe(WORKER);
     mustFind('Deployment', obj.spec.scaleTargetRef.name);
-
-    const workerEnv = envRecord(mainContainer(mustFind('Deployment', WORKER)));
-    const prefix = workerEnv.QUEUE_PREFIX ?? workerEnvSchema.shape.QUEUE_PREFIX.parse(undefined);
-    const redisTriggers = obj.spec.triggers.filter((t: Any) => t.type === 'redis' || t.type === 'redis-cluster');
-    expect(redisTriggers).toHaveLength(1);
-    expect(redisTriggers[0].metadata.listName).toBe(`${prefix}:${DELIVERY_QUEUE}:wait`);
-    expect(Number(redisTriggers[0].metadata.listLength)).toBeGreaterThan(0);
+    // Ready jobs sit in BullMQ's prioritized sorted set (fair priorities), which no list-length trigger sees.
+    const triggers = obj.spec.triggers.filter((t: Any) => t.type === 'prometheus');
+    expect(triggers).toHaveLength(1);
+    const query = String(triggers[0].metadata.query);
+    const gauge = /^max\((\w+)\{state=~"([^"]+)"\}\)$/.exec(query);
+    expect(gauge).not.toBeNull();
+    expect(gauge![1]).toBe('postdate_queue_jobs');
+    expect(gauge![2]!.split('|').sort()).toEqual(['prioritized', 'waiting']);
+    expect(Number(triggers[0].metadata.threshold)).toBeGreaterThan(0);
   });
 
-  test('the ScaledObject never scales the worker to zero (workers promote delayed jobs into the wait list)', () => {
+  test('the worker gauge KEDA reads exists, with the states it asks for, and Prometheus is told to scrape it', () => {
+    const source = readFileSync(join(ROOT, 'apps', 'worker', 'src', 'worker-metrics.ts'), 'utf8');
+    expect(source).toContain("name: 'postdate_queue_jobs'");
+    const sampler = readFileSync(join(ROOT, 'apps', 'worker', 'src', 'start-worker.ts'), 'utf8');
+    for (const state of ['waiting', 'prioritized']) expect(sampler).toMatch(new RegExp(`getJobCounts\\([^)]*'${state}'`));
+    const worker = mustFind('Deployment', WORKER);
+    const annotations = worker.spec.template.metadata.annotations ?? {};
+    const metricsPort = (mainContainer(worker).ports ?? []).find((p: Any) => p.name === 'metrics');
+    expect(annotations['prometheus.io/scrape']).toBe('true');
+    expect(Number(annotations['prometheus.io/port'])).toBe(metricsPort.containerPort);
+  });
+
+  test('the ScaledObject never scales the worker to zero (workers make delayed jobs ready)', () => {
     const obj = ofKind('ScaledObject')[0];
     expect(obj.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
     expect(obj.spec.maxReplicaCount).toBeGreaterThanOrEqual(obj.spec.minReplicaCount);
-  });
-
-  test('the KEDA redis trigger reads the same Redis as REDIS_URL, with credentials from the Secret', () => {
-    const trigger = ofKind('ScaledObject')[0].spec.triggers.find((t: Any) => t.type === 'redis');
-    const redisUrl = new URL(envRecord(mainContainer(mustFind('Deployment', WORKER))).REDIS_URL as string);
-    expect(trigger.metadata.address).toBe(`${redisUrl.hostname}:${redisUrl.port || '6379'}`);
-    const db = redisUrl.pathname.replace(/^\//, '') || '0';
-    expect(String(trigger.metadata.databaseIndex ?? '0')).toBe(db);
-    expect(String(trigger.metadata.enableTLS ?? 'false')).toBe(String(redisUrl.protocol === 'rediss:'));
-
-    if (redisUrl.password) {
-      const authName = trigger.authenticationRef?.name;
-      expect(authName).toBeDefined();
-      const auth = mustFind('TriggerAuthentication', authName);
-      const pw = (auth.spec.secretTargetRef ?? []).find((r: Any) => r.parameter === 'password');
-      expect(pw).toBeDefined();
-      const secret = secretData(pw.name);
-      expect(secret).toBeDefined();
-      expect(decodeURIComponent(redisUrl.password)).toBe(secret?.[pw.key]);
-    }
   });
 
   test('every TriggerAuthentication secretTargetRef names an existing Secret key', () => {
@@ -626,7 +633,7 @@ describe('k8s manifests: shutdown and resources', () => {
     expect(problems).toEqual([]);
   });
 
-  test('read-only root filesystems still get a writable /tmp (tsx cache, npm logs)', () => {
+  test('read-only root filesystems still get a writable /tmp', () => {
     const problems: string[] = [];
     for (const { owner, spec } of podSpecs())
       for (const c of allContainers(spec))

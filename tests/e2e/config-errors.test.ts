@@ -20,6 +20,9 @@ test.each([
   ['worker', { ...good, SMTP_URL: '' }, 'SMTP_URL is required'],
   ['worker', { ...good, REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
   ['api', { ...good, DATABASE_URL: '' }, 'DATABASE_URL is required'],
+  // Verified sender domains are required by default, and their keys are sealed with this one.
+  ['api', good, 'DKIM_ENCRYPTION_KEY: is required while REQUIRE_VERIFIED_DOMAIN is on'],
+  ['worker', { ...good, DKIM_ENCRYPTION_KEY: 'too short' }, 'DKIM_ENCRYPTION_KEY: must be 32 random bytes'],
 ] as const)('%s exits at start with a message naming the bad variable (%#)', async (app, env, expected) => {
   const failure = await start(app, Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))).then(
     () => {

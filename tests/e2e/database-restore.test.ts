@@ -1,5 +1,6 @@
 import { createDeliveryQueue, createRedisConnection, type DeliveryQueue } from '@postdate/queue';
-import { startSmtpSink, startTestStack, waitFor, type SmtpSink, type TestStack } from '@postdate/test-support';
+import { startSmtpSink, waitFor, type SmtpSink } from '@postdate/test-support';
+import { startTestStack, type TestStack } from '../support';
 import type { Redis } from 'ioredis';
 
 // A database restored from a backup (or dropped and migrated again) under the same Redis issues email ids

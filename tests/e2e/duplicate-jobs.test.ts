@@ -1,10 +1,8 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DELIVERY_QUEUE } from '@postdate/queue';
-import {
-  startSmtpSink, startTestStack, startWorkerProcess, waitFor, workerVariables,
-  type SmtpSink, type TestStack, type WorkerProcess,
-} from '@postdate/test-support';
+import { startSmtpSink, waitFor, workerVariables, type SmtpSink } from '@postdate/test-support';
+import { startTestStack, startWorkerProcess, type TestStack, type WorkerProcess } from '../support';
 
 let stack: TestStack;
 let sink: SmtpSink;
@@ -78,4 +76,34 @@ test('a job for an outdated version or another tenant is a no-op', async () => {
   const row = await stack.db.scheduledEmail.findUniqueOrThrow({ where: { id: BigInt(created.body.id) } });
   expect(row.status).toBe('scheduled');
   expect(row.attempts).toBe(0);
+});
+
+test('a job for an older version of a due email sends nothing, even with nothing else in the way', async () => {
+  const client = await stack.tenant();
+  // Beyond the enqueue horizon: no job of its own yet, so the one added by hand is the only one.
+  const created = await client.request('POST', '/v1/emails', { from: 'a@acme.test', to: ['old-version@example.com'], text: 'x', sendAt: new Date(Date.now() + 3 * 3_600_000).toISOString() });
+  const id = BigInt(created.body.id);
+  // An edit to version 2 whose own job is not here yet; the email is due now.
+  await stack.db.scheduledEmail.update({ where: { id }, data: { version: 2, dueAt: new Date(), sendAt: new Date(), queued: true } });
+  const before = sink.received.length;
+  const job = await queue.add('deliver', { emailId: created.body.id, tenantId: client.tenantId.toString(), version: 1 }, { jobId: `v1-of-due-${created.body.id}` });
+  await waitFor('the version-1 job to complete', async () => (await queue.getJobState(job.id!)) === 'completed');
+  expect((await queue.getJob(job.id!))?.returnvalue).toMatchObject({ outcome: 'skipped', reason: 'stale_version' });
+  expect(sink.received.length).toBe(before);
+  expect(await stack.db.scheduledEmail.findUniqueOrThrow({ where: { id }, select: { status: true, attempts: true } })).toEqual({ status: 'scheduled', attempts: 0 });
+});
+
+test('a job that fires before sendAt (added by hand, no delay) sends nothing early; the email goes once, on time', async () => {
+  const client = await stack.tenant();
+  const sendAt = new Date(Date.now() + 4_000);
+  const created = await client.request('POST', '/v1/emails', { from: 'a@acme.test', to: ['early@example.com'], text: 'x', sendAt: sendAt.toISOString() });
+  const job = await queue.add('deliver', { emailId: created.body.id, tenantId: client.tenantId.toString(), version: 1 }, { jobId: `early-${created.body.id}` });
+  // The early job ran, found the email not due, and went back to wait in Redis.
+  await waitFor('the early job to be put back to wait', async () => (await queue.getJobState(job.id!)) === 'delayed', 10_000);
+  const messageId = `<postdate.${created.body.id}@postdate.test>`;
+  expect(sink.received.filter((m) => m.messageId === messageId)).toEqual([]);
+  await waitFor('the email at the sink', () => sink.accepted.some((m) => m.messageId === messageId), 20_000);
+  const copies = sink.accepted.filter((m) => m.messageId === messageId);
+  expect(copies).toHaveLength(1);
+  expect(copies[0]!.receivedAt.getTime()).toBeGreaterThanOrEqual(sendAt.getTime());
 });

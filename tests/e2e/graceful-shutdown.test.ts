@@ -1,10 +1,8 @@
 import { request } from 'node:http';
 import { startApi } from '@postdate/api/start';
 import { createLogger } from '@postdate/observability';
-import {
-  apiConfig, sleep, startSmtpSink, startWorkerProcess, startTestStack, waitFor, workerVariables,
-  type SmtpSink, type TestStack, type WorkerProcess,
-} from '@postdate/test-support';
+import { apiConfig, sleep, startSmtpSink, waitFor, workerVariables, type SmtpSink } from '@postdate/test-support';
+import { startWorkerProcess, startTestStack, type TestStack, type WorkerProcess } from '../support';
 
 let stack: TestStack;
 let sink: SmtpSink;

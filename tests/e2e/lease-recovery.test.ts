@@ -1,7 +1,5 @@
-import {
-  sleep, startSmtpSink, startTestStack, startWorkerProcess, waitFor, workerVariables,
-  type ApiClient, type SmtpReply, type SmtpSink, type TestStack,
-} from '@postdate/test-support';
+import { sleep, startSmtpSink, waitFor, workerVariables, type ApiClient, type SmtpReply, type SmtpSink } from '@postdate/test-support';
+import { startTestStack, startWorkerProcess, type TestStack } from '../support';
 
 let stack: TestStack;
 let sink: SmtpSink;

@@ -1,31 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import {
-  startSmtpSink, startTestStack, startWorkerProcess, waitFor, workerVariables,
-  type SmtpSink, type TestStack, type WorkerProcess,
-} from '@postdate/test-support';
-
-const repoRoot = path.resolve(__dirname, '../..');
+import { startSmtpSink, waitFor, workerVariables, type SmtpSink } from '@postdate/test-support';
+import { startApiProcess, startTestStack, startWorkerProcess, type ApiProcess, type TestStack, type WorkerProcess } from '../support';
 
 let stack: TestStack;
 let sink: SmtpSink;
 let worker: WorkerProcess;
-let api: { child: ChildProcess; port: number; output: () => string };
-
-/** The API as a real process, so what is asserted is exactly what main.ts writes to stdout. */
-async function startApiProcess(variables: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', ...variables },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const started = await waitFor('api process to listen', () => /"port":(\d+)[^\n]*"msg":"api listening"/.exec(output), 30_000);
-  return { child, port: Number(started[1]), output: () => output };
-}
+let api: ApiProcess;
 
 function jsonLines(output: string): Record<string, any>[] {
   return output
@@ -40,16 +20,12 @@ beforeAll(async () => {
   worker = await startWorkerProcess(workerVariables(stack, sink.url, { LOG_LEVEL: 'debug' }));
   api = await startApiProcess({
     DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redisUrl, QUEUE_PREFIX: stack.queuePrefix,
-    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug',
+    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', REQUIRE_VERIFIED_DOMAIN: 'false',
   });
 }, 120_000); // two processes start under tsx: slow on a loaded machine
 afterAll(async () => {
   await worker?.kill('SIGTERM');
-  if (api && api.child.exitCode === null) {
-    const exited = new Promise((resolve) => api.child.once('exit', resolve));
-    api.child.kill('SIGTERM');
-    await exited;
-  }
+  await api?.stop();
   await stack?.close();
   await sink?.close();
 });

@@ -1,4 +1,4 @@
-import { raceScale, startTestStack, type TestStack } from '@postdate/test-support';
+import { raceScale, startTestStack, type TestStack } from '../support';
 
 // Scenarios 1, 5 and 6: many clients at once against one email, no workers involved.
 let stack: TestStack;

@@ -1,8 +1,7 @@
 import { Client } from 'pg';
-import {
-  adminDatabaseUrl, raceScale, startRaceWorld, startRedisServer, startWorkerProcess, waitFor, workerVariables,
-  type RaceWorld, type RedisServer,
-} from '@postdate/test-support';
+import { adminDatabaseUrl } from '@postdate/db/testing';
+import { startRedisServer, waitFor, workerVariables, type RedisServer } from '@postdate/test-support';
+import { raceScale, startRaceWorld, startWorkerProcess, type RaceWorld } from '../support';
 
 // Scenario 7: a worker SIGKILLed mid-run, then Redis flushed, then every Postgres connection cut
 // (what a Postgres restart does to its clients; scenario 9 restarts a real server).

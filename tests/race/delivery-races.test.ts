@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DELIVERY_QUEUE } from '@postdate/queue';
-import { raceScale, waitFor, type ApiClient, type RaceWorld } from '@postdate/test-support';
-import { startRaceWorld } from '@postdate/test-support';
+import { waitFor, type ApiClient } from '@postdate/test-support';
+import { raceScale, startRaceWorld, type RaceWorld } from '../support';
 
 // Scenarios 2, 3, 4 and 8: requests and four worker processes racing over the same rows.
 let world: RaceWorld;

@@ -1,7 +1,5 @@
-import {
-  privatePostgresUnavailable, raceScale, startPostgresServer, startRaceWorld, startRedisServer, waitFor,
-  type PostgresServer, type RaceWorld, type RedisServer,
-} from '@postdate/test-support';
+import { privatePostgresUnavailable, startPostgresServer, startRedisServer, waitFor, type PostgresServer, type RedisServer } from '@postdate/test-support';
+import { raceScale, startRaceWorld, type RaceWorld } from '../support';
 
 // Scenario 9: the Postgres server itself restarts mid-delivery (a private cluster of this test's own, stopped
 // with clients connected and started again a second later), while the API and two worker processes run.

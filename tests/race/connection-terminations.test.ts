@@ -1,0 +1,85 @@
+import { Client } from 'pg';
+import { adminDatabaseUrl } from '@postdate/db/testing';
+import { waitFor } from '@postdate/test-support';
+import { raceScale, startRaceWorld, type RaceWorld } from '../support';
+
+// Postgres dropping connections again and again (pg_terminate_backend in a loop: what a failover or an
+// over-eager pooler does) while a worker delivers. A FATAL read on a pooled connection that nobody
+// listens to at that instant is an 'error' event without a listener, and Node exits: the worker must
+// stay up, and every email must go out exactly once.
+
+let world: RaceWorld;
+// The lease outlasts any one record's retries through the cuts (a record still failing when the lease
+// runs out is the documented duplicate: a worker cut off from Postgres for most of its lease); an email
+// whose claim committed but whose answer was lost waits for it, then goes out once.
+const fast = { LEASE_SECONDS: '20', SWEEP_INTERVAL_MS: '500', SWEEP_GRACE_MS: '1500', DATABASE_POOL_SIZE: '6' };
+
+beforeAll(async () => {
+  world = await startRaceWorld({ workers: 1, workerOverrides: fast });
+}, 120_000);
+afterAll(() => world?.close());
+
+/** Terminates every backend of `database` but its own, every `everyMs`, until stopped; counts them. */
+function terminateInALoop(database: string, everyMs: number) {
+  let stopped = false;
+  let terminated = 0;
+  const loop = (async () => {
+    const admin = new Client({ connectionString: adminDatabaseUrl() });
+    await admin.connect();
+    try {
+      while (!stopped) {
+        const { rowCount } = await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [database],
+        );
+        terminated += rowCount ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, everyMs));
+      }
+    } finally {
+      await admin.end();
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return terminated;
+    },
+  };
+}
+
+test('a worker delivering while its database connections are terminated in a loop stays up and sends each email once', async () => {
+  const client = await world.stack.tenant();
+  const count = 1000 * raceScale;
+  const ids: string[] = [];
+  for (let offset = 0; offset < count; offset += 1000) {
+    const emails = Array.from({ length: Math.min(1000, count - offset) }, (_, i) => ({ from: 'a@acme.test', to: [`cut-${offset + i}@example.com`], text: 'x' }));
+    const created = await client.request('POST', '/v1/emails/batch', { emails });
+    expect(created.status).toBe(201);
+    ids.push(...(created.body.data as { id: string }[]).map((e) => e.id));
+  }
+
+  const cutter = terminateInALoop(world.stack.database.name, 60);
+  let terminated = 0;
+  try {
+    await waitFor('half of the emails to be sent while connections are cut', () => world.sink.accepted.length >= count / 2, 120_000, 100);
+  } finally {
+    terminated = await cutter.stop();
+  }
+  await waitFor('every email to be sent', async () => (await world.stack.db.scheduledEmail.count({ where: { tenantId: client.tenantId, status: 'sent' } })) === count, 120_000, 200);
+
+  const worker = world.workers[0]!;
+  expect({ exitCode: worker.child.exitCode, output: worker.child.exitCode === null ? '' : worker.output().slice(-4000) }).toEqual({ exitCode: null, output: '' });
+  const copies = world.sink.countByMessageId();
+  const notOnce = await Promise.all(
+    ids
+      .filter((id) => copies.get(world.messageIdOf(id)) !== 1)
+      .map(async (id) => {
+        const attempts = await world.stack.db.deliveryAttempt.findMany({ where: { emailId: BigInt(id) }, orderBy: { attempt: 'asc' } });
+        return `${id}: ${copies.get(world.messageIdOf(id)) ?? 0} copies; attempts ${JSON.stringify(attempts.map((a) => [a.attempt, a.outcome, a.startedAt.toISOString(), a.finishedAt?.toISOString()]))}`;
+      }),
+  );
+  process.stdout.write(`connection terminations: ${terminated} backends terminated during delivery\n`);
+  expect(terminated).toBeGreaterThan(20);
+  expect(notOnce).toEqual([]);
+}, 300_000);

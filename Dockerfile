@@ -1,60 +1,63 @@
 # syntax=docker/dockerfile:1
 #
-# postdate: one image, three roles.
-#   default CMD        -> API            (npm run api)
-#   command override   -> worker         (npm run worker)
-#   command override   -> migrations     (npm run migrate, one-shot; safe to run concurrently)
+# postdate: one image, three roles, each started with node directly (no npm, no tsx):
+#   default CMD                                   -> API
+#   command ["node", "apps/worker/dist/main.js"]  -> worker
+#   command ["node", "apps/cli/dist/main.js", "migrate"] -> migrations (one-shot; safe to run concurrently)
 #
-# The TypeScript sources run through tsx (no compile step), so the runtime image carries the
-# source tree and a full node_modules: tsx and the prisma CLI are devDependencies, hence
-# `npm ci --include=dev` even though NODE_ENV=production at run time.
+# The apps are compiled (tsup: each app and the workspace packages it uses, bundled into dist/main.js);
+# the runtime image holds that output, production dependencies only, and prisma/migrations.
 
 ARG NODE_IMAGE=node:20-slim
+ARG TURBO_VERSION=2.11.11
 
 # ---------------------------------------------------------------------------------------------
-# manifests: only package.json files + the lockfile, so the `npm ci` layer below stays cached
-# until dependencies change (source edits do not invalidate it).
-FROM ${NODE_IMAGE} AS manifests
+# prune: the part of the monorepo the three apps need. out/json holds only manifests and the pruned
+# lockfile (so the install layers below stay cached until dependencies change); out/full the sources.
+FROM ${NODE_IMAGE} AS prune
+ARG TURBO_VERSION
 WORKDIR /src
+RUN npm install --global turbo@${TURBO_VERSION}
 COPY . .
-RUN mkdir -p /out \
- && cp package.json package-lock.json /out/ \
- && find apps packages -mindepth 2 -maxdepth 2 -name package.json -exec cp --parents {} /out/ \;
+RUN turbo prune @postdate/api @postdate/worker @postdate/cli --docker
 
 # ---------------------------------------------------------------------------------------------
-# deps: install exactly what the lockfile says (workspaces are linked into node_modules).
-FROM ${NODE_IMAGE} AS deps
+# build: every dependency (tsup, the Prisma CLI), then the sources, then the turbo graph: generate the
+# Prisma client, bundle each app. Install scripts are skipped: the root's postinstall needs the sources.
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-COPY --from=manifests /out/ ./
+COPY --from=prune /src/out/json/ ./
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --include=dev --no-audit --no-fund
+    npm ci --ignore-scripts --no-audit --no-fund
+COPY --from=prune /src/out/full/ ./
+ENV TURBO_TELEMETRY_DISABLED=1
+RUN npx turbo run build --filter=@postdate/api --filter=@postdate/worker --filter=@postdate/cli
 
 # ---------------------------------------------------------------------------------------------
-# build: add the source and generate the Prisma client into packages/db/src/generated
-# (offline: `prisma generate` does not connect to a database).
-FROM deps AS build
-COPY . .
-RUN bash scripts/prisma-generate.sh
+# production dependencies: what the bundles import at run time, nothing else (no dev, optional or peer
+# dependencies: no jest, no Prisma CLI, no TypeScript).
+FROM ${NODE_IMAGE} AS production-dependencies
+WORKDIR /app
+COPY --from=prune /src/out/json/ ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --omit=optional --omit=peer --ignore-scripts --no-audit --no-fund
 
 # ---------------------------------------------------------------------------------------------
 # runtime
 FROM ${NODE_IMAGE} AS runtime
-# NPM_CONFIG_SCRIPT_SHELL: npm runs scripts through `sh -c`; Debian's sh (dash) does not exec the
-# command, so on SIGTERM npm signals dash, dash dies, and the app never sees the signal (it is
-# SIGKILLed when the container ends: no graceful drain). bash -c execs a simple command, so
-# npm's forwarded SIGTERM reaches the node process itself, which drains and exits 0.
-# NPM_CONFIG_CACHE: npm writes its logs under its cache dir; /tmp is the only writable path
-# when the root filesystem is read-only (k8s mounts an emptyDir there).
-ENV NODE_ENV=production \
-    NPM_CONFIG_SCRIPT_SHELL=/bin/bash \
-    NPM_CONFIG_CACHE=/tmp/.npm \
-    NPM_CONFIG_UPDATE_NOTIFIER=false \
-    NPM_CONFIG_FUND=false
+ENV NODE_ENV=production
 WORKDIR /app
 # Files stay owned by root (read-only for the app user).
-COPY --from=build /app /app
+COPY --from=production-dependencies /app/node_modules ./node_modules
+COPY --from=build /app/apps/api/dist ./apps/api/dist
+COPY --from=build /app/apps/worker/dist ./apps/worker/dist
+COPY --from=build /app/apps/cli/dist ./apps/cli/dist
+# The migrator finds prisma/migrations from the db package's root (its package.json).
+COPY --from=build /app/packages/db/package.json ./packages/db/package.json
+COPY --from=build /app/prisma/migrations ./prisma/migrations
 # The image's `node` user, by uid so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 # API (PORT default) and worker health/metrics (METRICS_PORT default).
 EXPOSE 3000 9464
-CMD ["npm", "run", "api"]
+# node is PID 1 and gets SIGTERM itself: the API and the worker drain and exit 0.
+CMD ["node", "--enable-source-maps", "apps/api/dist/main.js"]

@@ -4,20 +4,25 @@ import autocannon from 'autocannon';
 import { connectDatabase } from '@postdate/db/client';
 import { createDeliveryQueue, createRedisConnection } from '@postdate/queue';
 import { benchMessage, benchTenant } from './support/bench-emails';
-import { startApiServer, startBareServer } from './support/api-servers';
+import { startApiServer, startBareServer, startPlainExpressServer, type HttpServerProcess } from './support/api-servers';
 import { cpuMs, machineBusyMs, rssMiB } from './support/processes';
-import { emitResult, envInt, progress, ratio, resultsDir, round1, runBenchmark } from './support/report';
+import { emitResult, envInt, progress, resultsDir, round1, runBenchmark } from './support/report';
+import { ROUNDS, ratioSpread, rotated, spread } from './support/rounds';
 import { withBenchServices } from './support/services';
 
 // bench:api — autocannon POST /v1/emails (5 recipients, due in 30 min so the enqueue happens) against the
-// API process, and the same body against a bare node:http + node-postgres endpoint doing the same
-// transaction; ROUNDS alternating rounds of DURATION seconds each after a warm-up, same run.
+// API process with every control on (auth, validation, rate limit, quota, idempotency, interactive
+// transaction); the same body against a plain Express + zod + Prisma `$transaction` + `queue.add` endpoint
+// (bench/baselines/plain-express-api.ts) and a bare node:http + node-postgres endpoint doing the same
+// transaction; ROUNDS rounds (default 3) of DURATION seconds per server, in rotated order, after a warm-up.
+// COMPARE_DIR=<another checkout> (npm ci done there) adds that checkout's API to the same rounds: a
+// before/after of a change, measured side by side.
 
 const CONNECTIONS = envInt('CONNECTIONS', 20);
 const DURATION_S = envInt('DURATION_SECONDS', 12);
 const WARMUP_S = envInt('WARMUP_SECONDS', 10);
-const ROUNDS = envInt('ROUNDS', 2);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+const COMPARE_DIR = process.env.COMPARE_DIR;
 const profileDir = path.join(resultsDir, 'profiles', 'api');
 
 function cannon(url: string, headers: Record<string, string>, body: string, seconds: number): Promise<autocannon.Result> {
@@ -55,13 +60,13 @@ function summarise(rounds: Round[]) {
   const perRequest = (pick: (r: Round) => number, decimals: number) =>
     Math.round((rounds.reduce((s, r) => s + pick(r), 0) / requests) * 10 ** decimals) / 10 ** decimals;
   return {
-    reqPerSec: mean((r) => r.requests.average),
+    // Median of the rounds, with their spread and each round's figure.
+    reqPerSec: spread(results.map((r) => round1(r.requests.average))),
     latencyMs: {
       p50: mean((r) => r.latency.p50),
       p99: mean((r) => r.latency.p99),
       max: Math.max(...results.map((r) => r.latency.max)),
     },
-    perRound: results.map((r) => round1(r.requests.average)),
     requests,
     // The server process's own CPU per answered request: steadier than req/s on a shared machine.
     serverCpuMsPerRequest: perRequest((r) => r.cpuMs, 3),
@@ -81,67 +86,90 @@ async function main() {
     const db = connectDatabase({ url: database.url, poolSize: 2 });
     defer(() => db.$disconnect());
     const { tenantId, apiKey } = await benchTenant(db);
-    const [api, bare] = await Promise.all([
+    const plainTenant = await benchTenant(db, 'plain');
+    const [api, plain, bare, previous] = await Promise.all([
       startApiServer({ database, redis, defer }, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      startPlainExpressServer({ database, redis, defer }, plainTenant.tenantId),
       startBareServer({ database, defer }, tenantId),
+      COMPARE_DIR ? startApiServer({ database, redis, defer }, [], COMPARE_DIR) : undefined,
     ]);
 
     const body = JSON.stringify(benchMessage(1, 5, new Date(Date.now() + 30 * 60_000)));
-    const apiUrl = `${api.baseUrl}/v1/emails`;
-    const bareUrl = `${bare.baseUrl}/v1/emails`;
     const auth = { authorization: `Bearer ${apiKey}` };
-    const probe = await fetch(apiUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
-    if (probe.status !== 201) throw new Error(`API answered ${probe.status}: ${await probe.text()}`);
+    const target = (name: string, server: HttpServerProcess, headers: Record<string, string>) => ({ name, url: `${server.baseUrl}/v1/emails`, headers, pid: server.process.pid });
+    const servers = [
+      target('postdate', api, auth),
+      target('plain', plain, {}),
+      target('bare', bare, {}),
+      ...(previous ? [target('compared', previous, auth)] : []),
+    ];
+    for (const server of servers) {
+      const probe = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...server.headers }, body });
+      if (probe.status !== 201) throw new Error(`${server.name} at ${server.url} answered ${probe.status}: ${await probe.text()}`);
+    }
 
     progress('warm-up');
-    await cannon(apiUrl, auth, body, WARMUP_S);
-    await cannon(bareUrl, {}, body, WARMUP_S);
+    for (const server of servers) await cannon(server.url, server.headers, body, WARMUP_S);
     await settleStats();
-    // Both servers write to the same database; rounds do not overlap, so each round's commits are its own.
+    // Every server writes to the same database; rounds do not overlap, so each round's commits are its own.
     const commits = async () =>
       Number((await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n);
-    const pd: Round[] = [];
-    const base: Round[] = [];
+    const rounds = new Map<string, Round[]>(servers.map((server) => [server.name, []]));
     const rss: number[] = [];
     const window = { first: Date.now(), last: 0 };
-    for (let n = 1; n <= ROUNDS; n++) {
-      const sampler = setInterval(() => rss.push(rssMiB(api.process.pid)), 500);
-      pd.push(await round(apiUrl, auth, body, api.process.pid, commits));
-      window.last = Date.now();
-      clearInterval(sampler);
-      base.push(await round(bareUrl, {}, body, bare.process.pid, commits));
-      const line = (r: Round) => {
-        const s = summarise([r]);
-        return `${s.reqPerSec} req/s, ${round1(s.serverCpuMsPerRequest * 1000)} µs server CPU, ${round1(s.machineCpuMsPerRequest * 1000)} µs machine CPU, ${s.commitsPerRequest} commits per request`;
-      };
-      progress(`round ${n}: postdate ${line(pd.at(-1)!)}; baseline ${line(base.at(-1)!)}`);
+    const line = (r: Round) => {
+      const s = summarise([r]);
+      return `${s.reqPerSec.median} req/s, ${round1(s.serverCpuMsPerRequest * 1000)} µs server CPU, ${round1(s.machineCpuMsPerRequest * 1000)} µs machine CPU, ${s.commitsPerRequest} commits per request`;
+    };
+    for (let n = 0; n < ROUNDS; n++) {
+      for (const server of rotated(servers, n)) {
+        const sampler = server.name === 'postdate' ? setInterval(() => rss.push(rssMiB(api.process.pid)), 500) : undefined;
+        rounds.get(server.name)!.push(await round(server.url, server.headers, body, server.pid, commits));
+        clearInterval(sampler);
+        if (server.name === 'postdate') window.last = Date.now();
+        progress(`round ${n + 1}/${ROUNDS}, ${server.name}: ${line(rounds.get(server.name)!.at(-1)!)}`);
+      }
     }
     if (PROFILE) {
       mkdirSync(profileDir, { recursive: true });
       writeFileSync(path.join(profileDir, 'window.json'), JSON.stringify(window));
     }
-    const postdate = summarise(pd);
-    const baseline = summarise(base);
+    const summaries = Object.fromEntries([...rounds].map(([name, runs]) => [name, summarise(runs)]));
+    const rates = (name: string) => rounds.get(name)!.map((r) => r.result.requests.average);
+    const against = (name: string, target?: number) => {
+      const r = ratioSpread(rates('postdate'), rates(name));
+      return { baseline: name, ...r, ...(target === undefined ? {} : { target, met: r.median >= target }) };
+    };
 
-    const queue = createDeliveryQueue(createRedisConnection(redis.url, 'producer'), api.queuePrefix);
-    const delayed = await queue.getDelayedCount();
-    await queue.close();
-    const created = await db.$queryRaw<
-      { n: bigint }[]
-    >`SELECT count(*) AS n FROM scheduled_email WHERE request_hash IS DISTINCT FROM 'bare-baseline'`;
-    if (postdate.non2xx + baseline.non2xx > 0)
-      progress(`WARNING: ${postdate.non2xx + baseline.non2xx} non-2xx answers: the req/s figures are not valid`);
+    const delayedJobs = async (queuePrefix: string) => {
+      const queue = createDeliveryQueue(createRedisConnection(redis.url, 'producer'), queuePrefix);
+      const delayed = await queue.getDelayedCount();
+      await queue.close();
+      return delayed;
+    };
+    const rowsOf = async (tenant: bigint) =>
+      Number((await db.$queryRaw<{ n: bigint }[]>`
+        SELECT count(*) AS n FROM scheduled_email WHERE tenant_id = ${tenant} AND request_hash IS DISTINCT FROM 'bare-baseline'`)[0]!.n);
+    const invalid = Object.values(summaries).reduce((n, s) => n + s.non2xx + s.errors, 0);
+    if (invalid > 0) progress(`WARNING: ${invalid} non-2xx answers or errors: the req/s figures are not valid`);
     emitResult('api', {
-      valid: postdate.non2xx + postdate.errors + baseline.non2xx + baseline.errors === 0,
+      valid: invalid === 0,
       connections: CONNECTIONS,
       durationSeconds: DURATION_S,
       rounds: ROUNDS,
       recipients: 5,
       profiled: PROFILE,
-      postdate: { ...postdate, rssMiBMax: round1(Math.max(...rss)) },
-      bareBaseline: baseline,
-      ratio: ratio(postdate.reqPerSec, baseline.reqPerSec),
-      check: { postdateRows: Number(created[0]!.n), delayedJobs: delayed },
+      postdate: { ...summaries.postdate, rssMiBMax: round1(Math.max(...rss)) },
+      plainExpressPrisma: summaries.plain,
+      bareBaseline: summaries.bare,
+      ratios: { toPlainExpressPrisma: against('plain', 1.5), toBare: against('bare', 0.6), ...(previous ? { toComparedCheckout: against('compared') } : {}) },
+      ...(previous ? { comparedCheckout: { dir: COMPARE_DIR, ...summaries.compared } } : {}),
+      check: {
+        postdateRows: await rowsOf(tenantId),
+        postdateDelayedJobs: await delayedJobs(api.queuePrefix),
+        plainRows: await rowsOf(plainTenant.tenantId),
+        plainDelayedJobs: await delayedJobs(plain.queuePrefix),
+      },
     });
   });
 }

@@ -12,13 +12,17 @@ import {
 import { createDeliveryQueue, createRedisConnection, enqueueDeliveries, reEnqueueDeliveries } from '@postdate/queue';
 import { uniqueQueuePrefix } from '@postdate/test-support';
 import { benchTenant } from './support/bench-emails';
+import { bulkInsertEmails, type BulkShape } from './support/bulk-emails';
+import { retentionStage } from './support/retention-stage';
 import { emitResult, envInt, percentiles, progress, round1, runBenchmark } from './support/report';
 import { withBenchServices } from './support/services';
 
 // bench:scale — SCALE_ROWS scheduled emails over 30 days through a bulk SQL path, then: insert time, Redis
 // memory (only the horizon is in Redis), table/index sizes, and the sweeper's time per pass at SMALL_ROWS,
 // at SCALE_ROWS, and at SCALE_ROWS plus HISTORY_ROWS sent emails. The baseline for Redis memory is the same
-// schedule kept entirely in Redis as delayed jobs, extrapolated from JOB_SAMPLE jobs.
+// schedule kept entirely in Redis as delayed jobs, extrapolated from JOB_SAMPLE jobs. Stage 4: retention
+// (30 days) while RETENTION_SIM_DAYS simulated days of sending go by, RETENTION_STEP_DAYS at a time: the
+// history tables' size at steady state, and what deleting costs (support/retention-stage.ts).
 
 const SMALL = envInt('SMALL_ROWS', 10_000);
 const ROWS = envInt('SCALE_ROWS', 1_000_000);
@@ -26,8 +30,9 @@ const HISTORY = envInt('HISTORY_ROWS', ROWS);
 const PASSES = envInt('SWEEP_PASSES', 20);
 const JOB_SAMPLE = envInt('JOB_SAMPLE', 20_000);
 const HORIZON_S = envInt('ENQUEUE_HORIZON_SECONDS', 3600);
-const CHUNK = 100_000;
 const DAYS = 30;
+const SIM_DAYS = envInt('RETENTION_SIM_DAYS', 30);
+const STEP_DAYS = envInt('RETENTION_STEP_DAYS', 3);
 
 const policy: DeliveryPolicy = {
   leaseSeconds: 120,
@@ -38,38 +43,14 @@ const policy: DeliveryPolicy = {
   leaseRecovery: 'at-least-once',
 };
 
-/**
- * Bulk path: INSERT … SELECT over generate_series, emails and their recipient in one statement per chunk
- * (a data-modifying CTE). Rows are generated inside Postgres, so nothing crosses the wire per row.
- * Scheduled rows start unqueued: the sweeper's promotion is what puts the horizon into Redis.
- */
-async function bulkInsert(pg: Client, tenantId: bigint, count: number, kind: 'scheduled' | 'sent'): Promise<number> {
-  const started = performance.now();
-  for (let done = 0; done < count; done += CHUNK) {
-    const n = Math.min(CHUNK, count - done);
-    // Scheduled: due from 2 min ahead to 30 days ahead, evenly. Sent: due and sent over the past 30 days.
-    const dueAt =
-      kind === 'scheduled'
-        ? `now() + interval '2 minutes' + (($2::bigint + g)::float8 / $3::float8) * interval '${DAYS} days'`
-        : `now() - (($2::bigint + g)::float8 / $3::float8) * interval '${DAYS} days'`;
-    await pg.query(
-      `WITH e AS (
-         INSERT INTO scheduled_email (tenant_id, request_hash, status, send_at, due_at, from_address, subject, text_body,
-                                      queued, attempts, sent_at, message_id)
-         SELECT $1, 'bulk', '${kind}'::email_status, d, d, 'Bench <bench@postdate.test>', 'Bulk message ' || g, 'Hello from the scale benchmark',
-                ${kind === 'sent' ? 'true, 1, d' : 'false, 0, NULL'}, ${kind === 'sent' ? `'<bulk.' || g || '@postdate.test>'` : 'NULL'}
-         FROM generate_series(1, $4::int) g, LATERAL (SELECT ${dueAt} AS d) due
-         RETURNING id)
-       INSERT INTO recipient (email_id, address, kind, status)
-       SELECT id, 'user' || id || '@example.com', 'to', '${kind === 'sent' ? 'sent' : 'pending'}'::recipient_status FROM e`,
-      [tenantId.toString(), done, count, n],
-    );
-    progress(`  ${kind}: ${done + n}/${count}`);
-  }
-  // VACUUM too, so autovacuum does not wake up mid-measurement after a million-row insert.
-  await pg.query('VACUUM (ANALYZE) scheduled_email, recipient');
-  return (performance.now() - started) / 1000;
-}
+/** Scheduled: due from 2 min ahead to 30 days ahead, evenly, not yet in Redis (the sweeper promotes them). */
+const SCHEDULE: BulkShape = {
+  status: 'scheduled',
+  dueAt: `now() + interval '2 minutes' + ((done + g)::float8 / total) * interval '${DAYS} days'`,
+  queued: false,
+};
+/** Sent: due, sent and finished over the past 30 days. */
+const HISTORY_SHAPE: BulkShape = { status: 'sent', dueAt: `now() - ((done + g)::float8 / total) * interval '${DAYS} days'`, queued: true };
 
 async function sizes(pg: Client) {
   const { rows } = await pg.query<{ name: string; bytes: string }>(
@@ -103,7 +84,7 @@ async function explainSweep(pg: Client) {
             ORDER BY due_at LIMIT 500 FOR UPDATE SKIP LOCKED) entering
       WHERE e.id = entering.id RETURNING e.id`,
     findOverdueEmails: `SELECT id FROM scheduled_email WHERE status = 'scheduled' AND due_at < now() - make_interval(secs => 30)
-      ORDER BY due_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
+      ORDER BY due_at, id LIMIT 500 FOR UPDATE SKIP LOCKED`,
   };
   const out: Record<string, { ms: number; sharedHit: number; sharedRead: number; plan: string }> = {};
   for (const [name, sql] of Object.entries(statements)) {
@@ -202,14 +183,16 @@ async function main() {
     };
 
     progress(`stage 1: ${SMALL} scheduled`);
-    const smallInsertS = await bulkInsert(pg, tenantId, SMALL, 'scheduled');
+    const smallInsertS = await bulkInsertEmails(pg, tenantId, SMALL, SCHEDULE);
     const small = await measure('small');
     progress(`stage 2: +${ROWS - SMALL} scheduled (to ${ROWS})`);
-    const largeInsertS = await bulkInsert(pg, tenantId, ROWS - SMALL, 'scheduled');
+    const largeInsertS = await bulkInsertEmails(pg, tenantId, ROWS - SMALL, SCHEDULE);
     const large = await measure('large');
     progress(`stage 3: +${HISTORY} sent`);
-    const historyInsertS = await bulkInsert(pg, tenantId, HISTORY, 'sent');
+    const historyInsertS = await bulkInsertEmails(pg, tenantId, HISTORY, HISTORY_SHAPE);
     const withHistory = await measure('with history');
+    progress(`stage 4: retention of ${DAYS} days over ${SIM_DAYS} simulated days, ${STEP_DAYS} at a time`);
+    const retention = await retentionStage(pg, db, tenantId, { historyRows: HISTORY, retentionDays: DAYS, stepDays: STEP_DAYS, simDays: SIM_DAYS, batchSize: 500 });
 
     // Baseline for memory: the same schedule held in Redis as delayed jobs (what a queue-only design does).
     const sampleQueue = createDeliveryQueue(connection, uniqueQueuePrefix());
@@ -238,7 +221,7 @@ async function main() {
       horizonSeconds: HORIZON_S,
       sweepPasses: PASSES,
       insert: {
-        method: 'INSERT … SELECT generate_series with a data-modifying CTE for recipients, 100k rows per statement',
+        method: 'INSERT … SELECT generate_series with data-modifying CTEs for recipients, attempts and events, 100k rows per statement',
         smallSeconds: round1(smallInsertS),
         scheduledSeconds: round1(largeInsertS),
         scheduledRowsPerSecond: Math.round((ROWS - SMALL) / largeInsertS),
@@ -247,6 +230,7 @@ async function main() {
       small,
       large,
       withHistory,
+      retention,
       allInRedisBaseline: {
         bytesPerDelayedJob: Math.round(bytesPerJob),
         extrapolatedMiBFor: ROWS,

@@ -1,180 +1,93 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { connectDatabase } from '@postdate/db/client';
-import { createDeliveryQueue, createRedisConnection, enqueueDeliveries } from '@postdate/queue';
-import { uniqueQueuePrefix } from '@postdate/test-support';
-import { benchTenant, seedEmails } from './support/bench-emails';
-import { nextMessage, rssMiB, sampleRss, spawnTs, startWorkerProc, type WorkerProc } from './support/processes';
-import { emitResult, envInt, percentiles, progress, ratio, resultsDir, round1, runBenchmark } from './support/report';
-import { startSinkProcess, type SinkProc, type SinkStats } from './support/sink-client';
-import { withBenchServices } from './support/services';
-import { benchWorkerVariables } from './support/worker-env';
+import { phaseSizeFromEnv, withDeliveryBench } from './support/delivery-bench';
+import { emitResult, envInt, progress, runBenchmark } from './support/report';
+import { ROUNDS, ratioSpread } from './support/rounds';
+import { runPhaseRounds, summarisePhase } from './delivery-phases/phase-rounds';
+import { deliveryPhases, envList, type PhaseResult } from './delivery-phases/registry';
 
-// bench:throughput — N due emails, K worker processes, emails/s from first to last SMTP acceptance at a
-// counting sink in its own process; the SMTP ceiling (nodemailer pool, K processes) and a Zulip-style
-// poller (K processes) are measured the same way, in the same run. BENCH_PROFILE=1 profiles worker 0.
+// bench:throughput — N due emails, K sending processes, emails/s from first to last SMTP acceptance at a
+// counting sink in its own process, and the machine's CPU per email by component, for postdate and its
+// baselines in the same run, ROUNDS times in rotated order (bench/delivery-phases/):
+//   ceiling   nodemailer straight into the sink, for reference;
+//   postdate  the worker app;
+//   poller    the Zulip-style poller at each of POLLER_LOOPS loops per process (best one compared);
+//   plain     a plain BullMQ + Prisma worker (no lock, no fence, no batching), same queue and jobs;
+//   floor     postdate's protocol, batched the same way, through node-postgres instead of Prisma.
+//   postdate-cluster  the worker app on a private three-master Redis Cluster (REDIS_CLUSTER_NODES).
+// BENCH_PROFILE=1 profiles postdate's worker 0 (in the first round; by default PHASES=postdate, ROUNDS=1).
+// REDIS_CLUSTER=1 compares postdate on one Redis server and on a Redis Cluster, in the same run
+// (by default PHASES=postdate,postdate-cluster); the cluster is started whenever postdate-cluster runs.
 
-const N = envInt('EMAILS', 5000);
-const K = envInt('WORKERS', 2);
-const RECIPIENTS = envInt('RECIPIENTS', 3);
-const POLLER_LOOPS = envInt('POLLER_LOOPS', 1);
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const SIZE = phaseSizeFromEnv(5000);
 // 0: the sink answers at once (the issue's setting). A real relay takes tens of ms per message.
 const SMTP_LATENCY_MS = envInt('SMTP_LATENCY_MS', 0);
-const TIMEOUT_MS = envInt('PHASE_TIMEOUT_SECONDS', 300) * 1000;
-const PROFILE = process.env.BENCH_PROFILE === '1';
-const PHASES = new Set((process.env.PHASES ?? 'ceiling,postdate,poller').split(','));
+const CLUSTER_RUN = process.env.REDIS_CLUSTER === '1';
+const PHASES = envList('PHASES', PROFILE ? 'postdate' : CLUSTER_RUN ? 'postdate,postdate-cluster' : 'ceiling,postdate,poller,plain,floor');
+const POLLER_LOOPS = envList('POLLER_LOOPS', '1,4,10,20').map(Number);
+const RUN_ROUNDS = PROFILE && !process.env.ROUNDS ? 1 : ROUNDS;
 
-function rate(stats: SinkStats) {
-  const windowMs = (stats.last ?? 0) - (stats.first ?? 0);
-  return {
-    emailsPerSecond: round1(((stats.count - 1) * 1000) / windowMs),
-    windowMs,
-    count: stats.count,
-    duplicates: stats.duplicates,
+/** The best poller: the loop count with the highest median rate. */
+function bestPoller(results: Map<string, PhaseResult[]>): string | undefined {
+  const pollers = [...results.keys()].filter((name) => name.startsWith('poller-'));
+  const medianRate = (name: string) => summarisePhase(results.get(name)!).emailsPerSecond.median;
+  return pollers.sort((a, b) => medianRate(b) - medianRate(a))[0];
+}
+
+/** postdate's rate over each baseline's, round by round, with the issue's targets (postdate ÷ baseline ≥ target). */
+function ratios(results: Map<string, PhaseResult[]>) {
+  const rates = (name: string | undefined) => (name ? results.get(name)?.map((r) => r.emailsPerSecond) : undefined);
+  const postdate = rates('postdate');
+  const onCluster = rates('postdate-cluster');
+  const against = (name: string | undefined, target?: number) => {
+    const baseline = rates(name);
+    if (!postdate || !baseline) return undefined;
+    const r = ratioSpread(postdate, baseline);
+    return { baseline: name, ...r, ...(target === undefined ? {} : { target, met: r.median >= target }) };
   };
-}
-
-function split(total: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
-}
-
-async function smtpCeiling(sink: SinkProc) {
-  await sink.reset();
-  const senders = split(N, K).map((count, i) =>
-    spawnTs('bench/baselines/nodemailer-sender.ts', {
-      SMTP_URL: sink.url,
-      COUNT: String(count),
-      FIRST_INDEX: String(i * N),
-      RECIPIENTS: String(RECIPIENTS),
-      SMTP_POOL_SIZE: String(envInt('SMTP_POOL_SIZE', 5)),
-    }),
-  );
-  await Promise.all(senders.map((s) => nextMessage(s, 'ready')));
-  const done = senders.map((s) => nextMessage<{ type: 'done'; errors: number }>(s, 'done', TIMEOUT_MS));
-  for (const s of senders) s.child.send({ type: 'go' });
-  await sink.waitForCount(N, TIMEOUT_MS, (c) => progress(`ceiling: ${c}/${N}`));
-  const errors = (await Promise.all(done)).reduce((sum, d) => sum + d.errors, 0);
-  await Promise.all(senders.map((s) => s.stop()));
-  return { ...rate(await sink.stats()), errors };
-}
-
-async function postdate(
-  sink: SinkProc,
-  env: { databaseUrl: string; redisUrl: string; queuePrefix: string },
-  db: ReturnType<typeof connectDatabase>,
-  tenantId: bigint,
-) {
-  await sink.reset();
-  const queue = createDeliveryQueue(createRedisConnection(env.redisUrl, 'worker'), env.queuePrefix);
-  // Paused while workers start and jobs are added, so the clock starts with every job waiting and every worker up.
-  await queue.pause();
-  const profileDir = path.join(resultsDir, 'profiles', 'worker');
-  const workers: WorkerProc[] = await Promise.all(
-    Array.from({ length: K }, (_, i) =>
-      startWorkerProc(
-        benchWorkerVariables(env, sink.url, { WORKER_ID: `bench-${i}` }),
-        // Default file names carry pid and thread id: tsx's loader thread writes a profile of its own.
-        PROFILE && i === 0 ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
-      ),
-    ),
-  );
-  const idleRss = workers.map((w) => round1(rssMiB(w.pid)));
-  progress(`postdate: ${K} workers ready (idle RSS ${idleRss.join(', ')} MiB); seeding ${N} emails`);
-  const targets = await seedEmails(db, tenantId, N, { recipients: RECIPIENTS, sendAtOf: () => new Date(), firstIndex: N });
-  for (let i = 0; i < targets.length; i += 1000) await enqueueDeliveries(queue, targets.slice(i, i + 1000));
-  progress(`postdate: ${targets.length} jobs waiting; resuming the queue`);
-  const rss = sampleRss(workers.map((w) => w.pid));
-  await queue.resume();
-  await sink.waitForCount(N, TIMEOUT_MS, (c) => progress(`postdate: ${c}/${N}`));
-  const samples = rss.stop();
-  const stats = await sink.stats();
-  // Lets profile-summary keep only the samples taken while emails were being delivered.
-  if (PROFILE) {
-    mkdirSync(profileDir, { recursive: true });
-    writeFileSync(path.join(profileDir, 'window.json'), JSON.stringify({ first: stats.first, last: stats.last }));
-  }
-  // Leave time for the last markSent to commit before checking the rows.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const rows = await db.$queryRaw<
-    { status: string; n: bigint }[]
-  >`SELECT status::text, count(*) AS n FROM scheduled_email GROUP BY status`;
-  await Promise.all(workers.map((w) => w.stop()));
-  await queue.close();
-  const logLines = workers.flatMap((w) =>
-    w
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{')),
-  );
-  const warnings = new Map<string, number>();
-  for (const line of logLines) {
-    const msg = (JSON.parse(line) as { msg?: string }).msg ?? line;
-    warnings.set(msg, (warnings.get(msg) ?? 0) + 1);
-  }
-  // Steady state: samples from the middle 80% of the delivery window.
-  const inWindow = samples.filter(
-    (s) => s.t >= stats.first! + 0.1 * (stats.last! - stats.first!) && s.t <= stats.last! - 0.1 * (stats.last! - stats.first!),
-  );
-  const perWorker = workers.map((_, i) => percentiles(inWindow.map((s) => s.mib[i]!).filter((v) => Number.isFinite(v))));
   return {
-    ...rate(stats),
-    rows: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
-    workerLogLines: Object.fromEntries(warnings),
-    rssMiB: { idle: idleRss, steadyP50: perWorker.map((p) => p.p50), steadyMax: perWorker.map((p) => p.max) },
+    toBestPoller: against(bestPoller(results), 1.5),
+    toPlainBullmqPrisma: against('plain', 1.2),
+    toDurableFloor: against('floor', 0.8),
+    toSmtpCeiling: against('ceiling'),
+    clusterToSingleRedis: onCluster && postdate ? ratioSpread(onCluster, postdate) : undefined,
   };
-}
-
-async function poller(sink: SinkProc, databaseUrl: string, db: ReturnType<typeof connectDatabase>, tenantId: bigint) {
-  await sink.reset();
-  await seedEmails(db, tenantId, N, { recipients: RECIPIENTS, sendAtOf: () => new Date(), firstIndex: 2 * N });
-  progress(`poller: ${N} emails due; starting ${K} processes × ${POLLER_LOOPS} loop(s)`);
-  const pollers = Array.from({ length: K }, () =>
-    spawnTs('bench/baselines/zulip-poller.ts', { DATABASE_URL: databaseUrl, SMTP_URL: sink.url, LOOPS: String(POLLER_LOOPS) }),
-  );
-  await Promise.all(pollers.map((p) => nextMessage(p, 'ready')));
-  await sink.waitForCount(N, TIMEOUT_MS, (c) => progress(`poller: ${c}/${N}`));
-  const done = pollers.map((p) => nextMessage(p, 'done'));
-  for (const p of pollers) p.child.send({ type: 'stop' });
-  await Promise.all(done);
-  await Promise.all(pollers.map((p) => p.stop()));
-  return rate(await sink.stats());
 }
 
 async function main() {
-  progress(`throughput: N=${N} emails × ${RECIPIENTS} recipients, K=${K} processes${PROFILE ? ', profiling worker 0' : ''}`);
-  await withBenchServices('tp', async ({ database, redis, defer }) => {
-    const sink = await startSinkProcess(SMTP_LATENCY_MS);
-    defer(() => sink.close());
-    const db = connectDatabase({ url: database.url, poolSize: 5 });
-    defer(() => db.$disconnect());
-    const { tenantId } = await benchTenant(db);
-    const env = { databaseUrl: database.url, redisUrl: redis.url, queuePrefix: uniqueQueuePrefix() };
-    const skipped = { emailsPerSecond: NaN, skipped: true };
-    progress('phase 1/3: SMTP ceiling (nodemailer pool → sink)');
-    const ceiling = PHASES.has('ceiling') ? await smtpCeiling(sink) : skipped;
-    progress(`ceiling: ${ceiling.emailsPerSecond} emails/s`);
-    progress('phase 2/3: postdate workers');
-    const pd = PHASES.has('postdate') ? await postdate(sink, env, db, tenantId) : skipped;
-    progress(`postdate: ${pd.emailsPerSecond} emails/s`);
-    progress('phase 3/3: Zulip-style poller');
-    const poll = PHASES.has('poller') ? await poller(sink, database.url, db, tenantId) : skipped;
-    progress(`poller: ${poll.emailsPerSecond} emails/s`);
-    emitResult('throughput', {
-      emails: N,
-      recipients: RECIPIENTS,
-      processes: K,
-      workerConcurrency: envInt('WORKER_CONCURRENCY', 20),
-      smtpPoolSize: envInt('SMTP_POOL_SIZE', 5),
-      pollerLoopsPerProcess: POLLER_LOOPS,
-      smtpLatencyMs: SMTP_LATENCY_MS,
-      profiled: PROFILE,
-      postdate: pd,
-      smtpCeiling: ceiling,
-      poller: poll,
-      ratioToCeiling: ratio(pd.emailsPerSecond, ceiling.emailsPerSecond),
-      ratioToPoller: ratio(pd.emailsPerSecond, poll.emailsPerSecond),
-    });
-  });
+  const phases = deliveryPhases(PHASES, POLLER_LOOPS, PROFILE);
+  progress(
+    `throughput: N=${SIZE.emails} emails × ${SIZE.recipients} recipients, K=${SIZE.workers} processes, ${RUN_ROUNDS} round(s) of ` +
+      `${phases.map((p) => p.name).join(', ')}${PROFILE ? '; profiling worker 0' : ''}`,
+  );
+  await withDeliveryBench(
+    'tp',
+    async (bench) => {
+      const results = await runPhaseRounds(bench, SIZE, phases, RUN_ROUNDS);
+      const summaries = Object.fromEntries([...results].map(([name, runs]) => [name, summarisePhase(runs)]));
+      for (const [name, s] of Object.entries(summaries)) {
+        const e = s.emailsPerSecond;
+        progress(`${name}: ${e.median} emails/s [${e.min}–${e.max}]; machine CPU ${s.cpuMsPerEmail.machine} ms/email`);
+      }
+      emitResult('throughput', {
+        emails: SIZE.emails,
+        recipients: SIZE.recipients,
+        processes: SIZE.workers,
+        rounds: RUN_ROUNDS,
+        workerConcurrency: envInt('WORKER_CONCURRENCY', 20),
+        smtpPoolSize: envInt('SMTP_POOL_SIZE', 5),
+        databasePoolSize: envInt('DATABASE_POOL_SIZE', 10),
+        pollerLoopsPerProcess: POLLER_LOOPS,
+        smtpLatencyMs: SMTP_LATENCY_MS,
+        redisCluster: PHASES.includes('postdate-cluster') ? '3 masters, no replicas, on this machine' : undefined,
+        profiled: PROFILE,
+        bestPoller: bestPoller(results),
+        ratios: ratios(results),
+        phases: summaries,
+      });
+    },
+    SMTP_LATENCY_MS,
+    { redisCluster: PHASES.includes('postdate-cluster') },
+  );
 }
 
 runBenchmark(main);

@@ -7,6 +7,8 @@ import type { Database } from '@postdate/db/client';
 // while sending. The claim is one UPDATE … RETURNING that also inserts the attempt row (data-modifying
 // CTE), then the recipients are read under the lock; the finish is one statement. Not wired into the app:
 // the rare non-claim outcomes (stale, not due, expired) would need a classifying SELECT when it returns no row.
+// One email at a time, for bench:delivery-path; the full protocol as a throughput phase, batched as the
+// worker batches it, is the durable floor (durable-floor-worker.ts, durable-floor-statements.ts).
 
 /** A statement as a tagged template, so the same text runs through Prisma's $queryRaw and through pg. */
 interface Statement {

@@ -4,6 +4,8 @@ import { Client } from 'pg';
 // Baseline (b): a deliverer in the style of Zulip's deliver_scheduled_emails — one loop per connection:
 // BEGIN; lock the next due row (FOR UPDATE SKIP LOCKED LIMIT 1); send; mark it sent; COMMIT. The row lock
 // and the transaction are held across the SMTP exchange, which is exactly what postdate avoids.
+// Parent → child: {type:'go'} (start polling; every loop's connection is open by 'ready'), {type:'stop'};
+// child → parent: {type:'ready'}, {type:'done', sent}.
 
 const LOOPS = Number(process.env.LOOPS ?? 1);
 let stopping = false;
@@ -28,9 +30,8 @@ async function main() {
   } as Parameters<typeof createTransport>[0]);
   let sent = 0;
 
-  async function loop() {
-    const client = new Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
+  async function loop(client: Client, go: Promise<void>) {
+    await go;
     while (!stopping) {
       await client.query('BEGIN');
       const { rows } = await client.query<Row>(
@@ -75,10 +76,15 @@ async function main() {
     await client.end();
   }
 
+  let start = () => undefined as void;
+  const go = new Promise<void>((resolve) => (start = resolve));
   process.on('message', (message: { type: string }) => {
+    if (message.type === 'go') start();
     if (message.type === 'stop') stopping = true;
   });
-  const loops = Array.from({ length: LOOPS }, loop);
+  const clients = Array.from({ length: LOOPS }, () => new Client({ connectionString: process.env.DATABASE_URL }));
+  await Promise.all(clients.map((c) => c.connect()));
+  const loops = clients.map((client) => loop(client, go));
   process.send!({ type: 'ready' });
   await Promise.all(loops);
   transporter.close();

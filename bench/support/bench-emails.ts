@@ -32,7 +32,7 @@ export function benchMessage(i: number, recipients: number, sendAt?: Date): Benc
 }
 
 export async function benchTenant(db: Database, name = 'bench'): Promise<{ tenantId: bigint; apiKey: string }> {
-  const tenant = await inTransaction(db, (tx) => createTenant(tx, name));
+  const tenant = await createTenant(db, name);
   return { tenantId: tenant.tenantId, apiKey: tenant.apiKey };
 }
 

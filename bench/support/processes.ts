@@ -20,10 +20,13 @@ process.on('exit', () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-/** Runs a TypeScript entry point as its own OS process (node --import tsx), with an IPC channel. */
-export function spawnTs(script: string, env: Record<string, string>, execArgv: string[] = []): NodeProcess {
-  const child = fork(path.resolve(repoRoot, script), [], {
-    cwd: repoRoot,
+/**
+ * Runs a TypeScript entry point as its own OS process (node --import tsx), with an IPC channel. `root`: the
+ * checkout it comes from (another one, to compare two versions of the code in one run).
+ */
+export function spawnTs(script: string, env: Record<string, string>, execArgv: string[] = [], root = repoRoot): NodeProcess {
+  const child = fork(path.resolve(root, script), [], {
+    cwd: root,
     execArgv: ['--import', 'tsx', ...execArgv],
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -77,11 +80,12 @@ export interface WorkerProc extends NodeProcess {
 
 /**
  * The real worker app (apps/worker/src/main.ts) as a process. Readiness is polled on its /readyz
- * (at a port we choose) rather than read from its log, so it can run at LOG_LEVEL=warn.
+ * (at a port we choose) rather than read from its log, so it can run at LOG_LEVEL=warn. `root`: the
+ * checkout it comes from (another one, to compare two versions of the code in one run).
  */
-export async function startWorkerProc(variables: Record<string, string>, execArgv: string[] = []): Promise<WorkerProc> {
+export async function startWorkerProc(variables: Record<string, string>, execArgv: string[] = [], root = repoRoot): Promise<WorkerProc> {
   const probePort = await freePort();
-  const proc = spawnTs('apps/worker/src/main.ts', { ...variables, METRICS_PORT: String(probePort) }, execArgv);
+  const proc = spawnTs('apps/worker/src/main.ts', { ...variables, METRICS_PORT: String(probePort) }, execArgv, root);
   void proc.exited.then(() => undefined);
   const deadline = Date.now() + 60_000;
   for (;;) {

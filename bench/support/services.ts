@@ -1,9 +1,10 @@
-import { createTestDatabase, freePort, startRedisServer, type RedisServer, type TestDatabase } from '@postdate/test-support';
+import { createTestDatabase, type TestDatabase } from '@postdate/db/testing';
+import { freePort, freePorts, startRedisServer, type RedisServer } from '@postdate/test-support';
 
 // Benchmarks never touch shared state: a database of their own cloned from the migrated template, and a
 // redis-server of their own on a free port (so INFO memory measures only our keys, and stopping it is safe).
 
-export { freePort };
+export { freePort, freePorts };
 
 export interface BenchServices {
   database: TestDatabase;

@@ -6,6 +6,8 @@ export interface SinkStats {
   first: number | null;
   last: number | null;
   duplicates: number;
+  /** DATA answered 454 because the relay's rate (RELAY_MAX_PER_SECOND) was exceeded. */
+  throttled: number;
   rcptPerMessage: number;
   /** Acceptance time − X-Send-At header, ms, for messages that carried the header. */
   lateness: number[];
@@ -24,9 +26,12 @@ export interface SinkProc {
   close(): Promise<void>;
 }
 
-/** The counting sink in its own process; `latencyMs` delays every DATA reply, as a remote relay would. */
-export async function startSinkProcess(latencyMs = 0): Promise<SinkProc> {
-  const proc = spawnTs('bench/support/sink-process.ts', { SMTP_LATENCY_MS: String(latencyMs) });
+/**
+ * The counting sink in its own process; `latencyMs` delays every DATA reply, as a remote relay would;
+ * `relayMaxPerSecond` answers 454 to messages beyond that many in any one second, as a throttling relay would.
+ */
+export async function startSinkProcess(latencyMs = 0, relayMaxPerSecond = 0): Promise<SinkProc> {
+  const proc = spawnTs('bench/support/sink-process.ts', { SMTP_LATENCY_MS: String(latencyMs), RELAY_MAX_PER_SECOND: String(relayMaxPerSecond) });
   const ready = await nextMessage<{ type: 'ready'; url: string }>(proc, 'ready');
   // Requests are answered in order, one at a time: each helper waits for its own reply type.
   const ask = async <T extends { type: string }>(type: string) => {

@@ -12,13 +12,29 @@ function sendAtOf(raw: string): number | undefined {
 async function main() {
   // A relay's response time: each DATA is answered this long after the message is in (0 = at once).
   const latencyMs = Number(process.env.SMTP_LATENCY_MS ?? 0);
-  const sink = await startSmtpSink(
-    latencyMs > 0 ? { data: () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), latencyMs)) } : {},
-  );
+  // A relay's rate limit: more than this many messages in any one second are answered 454, as SES does.
+  const maxPerSecond = Number(process.env.RELAY_MAX_PER_SECOND ?? 0);
+  const acceptedAt: number[] = [];
+  let throttled = 0;
+  const answer = async () => {
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    if (maxPerSecond > 0) {
+      const now = Date.now();
+      while (acceptedAt.length > 0 && acceptedAt[0]! <= now - 1000) acceptedAt.shift();
+      if (acceptedAt.length >= maxPerSecond) {
+        throttled++;
+        return { code: 454, message: '4.7.0 Throttling failure: Maximum sending rate exceeded.' };
+      }
+      acceptedAt.push(now);
+    }
+    return undefined;
+  };
+  const sink = await startSmtpSink(latencyMs > 0 || maxPerSecond > 0 ? { data: answer } : {});
   process.on('message', (message: { type: string }) => {
     if (message.type === 'reset') {
       sink.accepted.length = 0;
       sink.received.length = 0;
+      throttled = 0;
       process.send!({ type: 'reset' });
     } else if (message.type === 'count') {
       process.send!({ type: 'count', count: sink.accepted.length });
@@ -41,6 +57,7 @@ async function main() {
         first: times.length ? times.reduce((a, b) => Math.min(a, b)) : null,
         last: times.length ? times.reduce((a, b) => Math.max(a, b)) : null,
         duplicates,
+        throttled,
         rcptPerMessage: times.length ? sink.accepted.reduce((s, m) => s + m.to.length, 0) / times.length : 0,
         lateness,
         dueAndAccepted,

@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { readJobStates } from './commands/read-job-states';
+import { addJobs, infrastructureRetryJobOptions } from './job-defaults';
 import { deliveryJobId, type DeliveryJobData } from './delivery-job';
 import { fairPriorities } from './fair-priority';
 import { DELIVERY_QUEUE } from './queue-names';
@@ -22,14 +23,7 @@ export function createDeliveryQueue(connection: RedisConnection | ConnectionOpti
   return new Queue<DeliveryJobData>(DELIVERY_QUEUE, {
     connection,
     prefix,
-    defaultJobOptions: {
-      // Retries here cover infrastructure errors only (Postgres unreachable during a claim). SMTP failures
-      // are retried by the deliverer with a new job, and permanent ones are UnrecoverableError.
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-    },
+    defaultJobOptions: infrastructureRetryJobOptions,
   });
 }
 
@@ -47,9 +41,7 @@ export async function enqueueDeliveries(queue: DeliveryQueue, targets: DeliveryT
     data: { emailId: t.emailId, tenantId: t.tenantId, version: t.version },
     opts: { jobId: deliveryJobId(t), delay: Math.max(0, t.dueAt.getTime() - now), priority: priorities[i]! },
   }));
-  // One job (the API's common case) is one script call; addBulk wraps even one job in a MULTI.
-  if (jobs.length === 1) await queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
-  else await queue.addBulk(jobs);
+  await addJobs(queue, jobs);
 }
 
 /**

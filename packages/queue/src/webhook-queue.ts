@@ -1,4 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
+import { addJobs, infrastructureRetryJobOptions } from './job-defaults';
 import { webhookJobId, type WebhookJobData } from './webhook-job';
 import { WEBHOOK_QUEUE } from './queue-names';
 import type { RedisConnection } from './redis-connection';
@@ -15,14 +16,7 @@ export function createWebhookQueue(connection: RedisConnection | ConnectionOptio
   return new Queue<WebhookJobData>(WEBHOOK_QUEUE, {
     connection,
     prefix,
-    defaultJobOptions: {
-      // Infrastructure errors only (Postgres unreachable at the claim). A receiver's failure is retried by the
-      // dispatcher on the delivery row's own schedule, with a new job when it is due.
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-    },
+    defaultJobOptions: infrastructureRetryJobOptions,
   });
 }
 
@@ -33,8 +27,7 @@ export async function enqueueWebhooks(queue: WebhookQueue, targets: WebhookTarge
     data: { deliveryId: t.deliveryId, createdAt: t.createdAt.getTime(), attempts: t.attempts },
     opts: { jobId: webhookJobId(t) },
   }));
-  if (jobs.length === 1) await queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
-  else if (jobs.length > 1) await queue.addBulk(jobs);
+  await addJobs(queue, jobs);
 }
 
 /**

@@ -8,3 +8,5 @@ export { startApiProcess } from './api-process';
 export type { ApiProcess } from './api-process';
 export { startRaceWorld, raceScale, seededRandom, raceSeed } from './race-world';
 export type { RaceWorld } from './race-world';
+export { usePostgresOutageWorld } from './postgres-outage-world';
+export type { OutageOutcome } from './postgres-outage-world';
